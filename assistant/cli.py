@@ -1,0 +1,297 @@
+"""The `xxgk` command: a thin adapter over the ingest pipeline and the store."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest import template as tpl
+from ingest.checks import carry_over_findings
+from ingest.errors import XxgkError
+from ingest.pipeline import FileResult, Overrides
+from ingest.store import Store
+
+from .config import Config, load_config
+
+EXIT_INGEST_FAILED = 1
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        config = load_config(args.config, data_dir=args.data_dir)
+        return args.func(args, config)
+    except XxgkError as exc:
+        print(f"xxgk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("xxgk: interrupted; reports already written are complete, the one in progress "
+              "was not stored", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xxgk", description=(
+        "Question answering over 政府信息公开工作年度报告: ingest reports, list facts and "
+        "consistency findings."))
+    parser.add_argument("--config", help="config file (default: $XXGK_CONFIG or ./config.yaml)")
+    parser.add_argument("--data-dir", help="data directory (default from config; $XXGK_DATA_DIR)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="ingest report files or folders (PDF, HTML, DOCX, TXT, MD)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--agency", help="agency name, for reports where it cannot be recognised")
+    p.add_argument("--year", type=int, help="statistics year, for reports where it is missing")
+    p.add_argument("--template", choices=tpl.TEMPLATE_VERSIONS, help="template version")
+    p.add_argument("--json", action="store_true", help="print one JSON result per file")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("reports", help="list ingested reports")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports)
+
+    p = sub.add_parser("facts", help="list table facts")
+    p.add_argument("--agency")
+    p.add_argument("--year", type=int)
+    p.add_argument("--table", choices=[tpl.T2, tpl.T3, tpl.T4])
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    p.set_defaults(func=cmd_facts)
+
+    p = sub.add_parser("check", help="consistency findings (template identities) per report")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("delete", help="delete a report (its facts and passages) by id prefix")
+    p.add_argument("report_id")
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("demo", help="write a sample corpus of fictional agencies, ingest it, "
+                                    "and show what was stored")
+    p.add_argument("--out", type=Path, help="where to write the sample corpus "
+                                            "(default: DATA_DIR/sample_corpus)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _ingestor(config: Config):
+    from .factory import make_ingestor
+
+    return make_ingestor(config)
+
+
+def cmd_ingest(args, config: Config) -> int:
+    ingestor = _ingestor(config)
+    overrides = Overrides(args.agency, args.year, args.template)
+    missing = [p for p in args.paths if not p.exists()]
+    results: list[FileResult] = [FileResult(str(p), "failed", f"{p}: no such file or folder")
+                                 for p in missing]
+    bar = None
+    if not args.no_progress and not args.json and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit="file", desc="ingest", file=sys.stderr)
+
+    def progress(result: FileResult) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(Path(result.path).name[:30])
+        elif not args.json:
+            print(_summary_line(result), flush=True)
+
+    results += ingestor.ingest([p for p in args.paths if p.exists()], overrides, progress)
+    if bar is not None:
+        bar.close()
+        for result in results:
+            print(_summary_line(result))
+    elif args.json:
+        for result in results:
+            print(json.dumps(result.__dict__, ensure_ascii=False, default=str))
+    if missing and not args.json:
+        for result in results[:len(missing)]:
+            print(_summary_line(result))
+    _print_totals(results, args.json)
+    return EXIT_INGEST_FAILED if any(r.failed for r in results) else 0
+
+
+def _summary_line(r: FileResult) -> str:
+    if r.status in ("failed", "skipped"):
+        return f"{r.status.upper():9} {r.reason}"
+    unknown = ""
+    if r.unknown:
+        unknown = (f"  ! not recognised: {', '.join(r.unknown)} — supply with --agency/--year/"
+                   f"--template or a {Path(r.path).name}.xxgk.json sidecar")
+    dup = f"  (same report as {r.duplicate_of[:10]}, not counted twice)" if r.duplicate_of else ""
+    pages = r.pages if r.pages else "-"
+    line = (f"{r.status.upper():9} {r.path}: {r.agency or '?'} · {r.year or '?'} · "
+            f"template {r.template or '?'} · pages {pages} · facts {r.facts} · "
+            f"findings {r.findings} · problems {len(r.problems)}{dup}{unknown}")
+    for problem in r.problems[:5]:
+        line += f"\n          - {problem}"
+    if len(r.problems) > 5:
+        line += f"\n          - … {len(r.problems) - 5} more (xxgk reports --json)"
+    return line
+
+
+def _print_totals(results: list[FileResult], as_json: bool) -> None:
+    if as_json:
+        return
+    counts = {s: sum(1 for r in results if r.status == s)
+              for s in ("ingested", "unchanged", "skipped", "failed")}
+    print(" · ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
+
+
+def cmd_reports(args, config: Config) -> int:
+    store = Store(config.sqlite_path)
+    reports = store.reports()
+    if args.json:
+        for record in reports:
+            print(json.dumps({**record.to_dict(), **store.counts(record.id)}, ensure_ascii=False))
+        return 0
+    if not reports:
+        print("No reports ingested yet. Run: xxgk ingest PATH")
+        return 0
+    for record in reports:
+        counts = store.counts(record.id)
+        flags = " (duplicate)" if record.duplicate_of else ""
+        if record.unknown:
+            flags += f" ! unknown: {', '.join(record.unknown)}"
+        print(f"{record.id[:10]}  {record.agency or '?'}  {record.year or '?'}  "
+              f"template {record.template or '?'}  pages {record.page_count or '-'}  "
+              f"facts {counts['facts']}  findings {counts['findings']}  "
+              f"{record.source_file}{flags}")
+    return 0
+
+
+FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
+               "value", "unit", "source_file", "page", "label", "label_en"]
+
+
+def _fact_rows(store: Store, args):
+    reports = {r.id: r for r in store.reports()}
+    for stored in store.facts(agency=args.agency, year=args.year, table=args.table):
+        record, fact = reports[stored.report_id], stored.fact
+        yield {"agency": record.agency, "year": record.year, "table": fact.table,
+               "row": fact.row, "column": fact.column, "row_label": fact.row_label,
+               "column_label": fact.column_label, "raw": fact.raw, "value": fact.value,
+               "unit": fact.unit, "source_file": record.source_file, "page": fact.page,
+               "label": tpl.cell_label(fact.table, fact.row, fact.column),
+               "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
+               "bbox": fact.bbox.__dict__ if fact.bbox else None}
+
+
+def cmd_facts(args, config: Config) -> int:
+    store = Store(config.sqlite_path)
+    rows = list(_fact_rows(store, args))
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    elif args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            page = f"p.{row['page']}" if row["page"] else "-"
+            print(f"{row['agency']} {row['year']}  {row['label']} = {row['raw'] or '（空）'}"
+                  f"  [{Path(row['source_file']).name} {page}]")
+        if not rows:
+            print("No facts match. List reports with: xxgk reports")
+    return 0
+
+
+def all_findings(store: Store) -> list[dict]:
+    """Stored findings plus the cross-year carry-over check across every stored pair."""
+    reports = store.reports(include_duplicates=False)
+    out = []
+    for record in reports:
+        for _, finding in store.findings(record.id):
+            out.append({"report_id": record.id, "agency": record.agency, "year": record.year,
+                        "source_file": record.source_file, **finding.__dict__})
+    by_key = {(r.agency, r.year): r for r in reports if r.agency and r.year}
+    for (agency, year), record in by_key.items():
+        previous = by_key.get((agency, year - 1))
+        if previous is None:
+            continue
+        stored = {f["check"] for f in out if f["report_id"] == record.id}
+        for finding in carry_over_findings(store.fact_map(previous.id), store.fact_map(record.id),
+                                           year - 1, year):
+            if finding.check not in stored:
+                out.append({"report_id": record.id, "agency": agency, "year": year,
+                            "source_file": record.source_file, **finding.__dict__})
+    return out
+
+
+def cmd_check(args, config: Config) -> int:
+    store = Store(config.sqlite_path)
+    findings = all_findings(store)
+    if args.json:
+        for finding in findings:
+            print(json.dumps(finding, ensure_ascii=False))
+        return 0
+    reports = store.reports(include_duplicates=False)
+    if not reports:
+        print("No reports ingested yet. Run: xxgk ingest PATH")
+        return 0
+    for record in reports:
+        mine = [f for f in findings if f["report_id"] == record.id]
+        status = "adds up" if not mine else f"{len(mine)} finding(s)"
+        print(f"{record.agency or '?'} {record.year or '?'} ({Path(record.source_file).name}): "
+              f"{status}")
+        for finding in mine:
+            print(f"  [{finding['severity']}] {finding['message']}")
+    return 0
+
+
+def cmd_delete(args, config: Config) -> int:
+    ingestor = _ingestor(config)
+    matches = [r for r in ingestor.store.reports() if r.id.startswith(args.report_id)]
+    if len(matches) != 1:
+        print(f"xxgk: {len(matches)} reports match '{args.report_id}'; give a longer id prefix "
+              "(xxgk reports lists them)", file=sys.stderr)
+        return 5
+    ingestor.delete(matches[0].id)
+    print(f"deleted {matches[0].id[:10]} {matches[0].agency} {matches[0].year}")
+    return 0
+
+
+def cmd_demo(args, config: Config) -> int:
+    from ingest.samples import write_corpus
+
+    out = args.out or (config.data_dir / "sample_corpus")
+    paths = write_corpus(out)
+    print(f"wrote {len(paths)} sample reports of fictional agencies to {out}")
+    ingestor = _ingestor(config)
+    results = ingestor.ingest([out], progress=lambda r: print(_summary_line(r), flush=True))
+    _print_totals(results, False)
+    store = ingestor.store
+    first = next((r for r in store.reports(include_duplicates=False) if r.agency), None)
+    if first is not None:
+        fact = store.fact_map(first.id).get((tpl.T3, "new_received", "total"))
+        if fact is not None:
+            print(f"\nSample lookup — {first.agency}{first.year}年本年新收政府信息公开申请总计: "
+                  f"{fact.raw} 件  [{Path(first.source_file).name}, p.{fact.page}, "
+                  f"{tpl.cell_label(tpl.T3, 'new_received', 'total')}]")
+    print("\nNext: xxgk reports · xxgk facts --agency NAME · xxgk check")
+    return EXIT_INGEST_FAILED if any(r.failed for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Builds the backends a Config names. The one place that chooses implementations."""
+
+from __future__ import annotations
+
+from ingest.errors import ConfigError
+from ingest.index import PassageIndex, SentenceTransformerEmbedding, UseEmbedding, make_chroma_client
+from ingest.pipeline import Ingestor
+from ingest.store import Store
+
+from .config import Config
+
+
+def make_embedding(config: Config):
+    emb = config.embedding
+    if emb.backend == "use":
+        return UseEmbedding(batch_size=emb.batch_size)
+    if emb.backend == "sentence-transformers":
+        if not emb.model:
+            raise ConfigError("embedding.model must name a sentence-transformers model or a "
+                              "local model directory when embedding.backend is "
+                              "'sentence-transformers'")
+        return SentenceTransformerEmbedding(emb.model, batch_size=emb.batch_size)
+    raise ConfigError(f"unknown embedding.backend '{emb.backend}'")
+
+
+def make_store(config: Config) -> Store:
+    return Store(config.sqlite_path)
+
+
+def make_index(config: Config, embedding=None) -> PassageIndex:
+    client = make_chroma_client(config.chroma.mode, str(config.chroma_path), config.chroma.host,
+                                config.chroma.port)
+    return PassageIndex(client, embedding or make_embedding(config), config.chroma.collection)
+
+
+def make_ingestor(config: Config, store: Store | None = None,
+                  index: PassageIndex | None = None) -> Ingestor:
+    return Ingestor(store or make_store(config), index or make_index(config),
+                    max_file_bytes=int(config.ingest.max_file_mb * 1_000_000))

@@ -1,0 +1,150 @@
+"""Typed, frozen data that flows from ingest to every surface."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["pdf", "html", "docx", "text"]
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A rectangle on a PDF page in points, origin top-left (pdfplumber's convention)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def union(self, other: BBox | None) -> BBox:
+        if other is None:
+            return self
+        return BBox(min(self.x0, other.x0), min(self.top, other.top),
+                    max(self.x1, other.x1), max(self.bottom, other.bottom))
+
+
+# ---------------------------------------------------------------- loader output
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str | None  # None: covered by a merged cell
+    bbox: BBox | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line of text or one table row, in reading order."""
+
+    kind: Literal["text", "row"]
+    page: int | None
+    text: str = ""
+    cells: tuple[Cell, ...] = ()
+    table_id: int | None = None
+    bbox: BBox | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    kind: SourceKind
+    blocks: tuple[Block, ...]
+    page_count: int
+    title_hint: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- parse output
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One table cell of one report."""
+
+    table: str
+    row: str
+    column: str
+    row_label: str  # as printed (normalised)
+    column_label: str
+    raw: str  # the cell text as printed; '' for a blank cell
+    value: float | None
+    unit: str
+    page: int | None = None
+    bbox: BBox | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    section: str  # section path, e.g. "一、总体情况 > （二）依申请公开情况"
+    page: int | None
+    kind: Literal["prose", "table_row"] = "prose"
+    table: str | None = None
+    row: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A broken identity: reported, never repaired."""
+
+    check: str  # identity key, e.g. "t3_balance:total"
+    message: str
+    message_en: str
+    cells: tuple[tuple[str, str, str], ...]
+    expected: float | None = None
+    actual: float | None = None
+    severity: Literal["error", "warning"] = "error"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the input that could not be turned into facts."""
+
+    message: str
+    page: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    agency: str | None
+    year: int | None
+    template: str | None
+    title: str
+    page_count: int
+    short_names: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()  # which of agency/year/template could not be found
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    meta: ReportMeta
+    facts: tuple[Fact, ...]
+    passages: tuple[Passage, ...]
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...]
+
+
+# ---------------------------------------------------------------- citations
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a statement comes from, precisely enough for a person to check it."""
+
+    source_file: str
+    report_id: str
+    agency: str | None
+    year: int | None
+    page: int | None
+    section: str | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    label: str | None = None  # e.g. "表三 · 三、本年度办理结果 （一）予以公开 · 总计"
+    quote: str = ""
+    bbox: BBox | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,111 @@
+"""Text normalisation: pure functions over strings and lines."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK Radicals Supplement characters that NFKC leaves alone but browsers' PDF
+# printing emits in place of the ordinary character.
+_RADICALS = {
+    "⺠": "民", "⻓": "长", "⻔": "门", "⻅": "见", "⻛": "风", "⻋": "车", "⻚": "页",
+    "⻜": "飞", "⻢": "马", "⻥": "鱼", "⻦": "鸟", "⻩": "黄", "⻰": "龙", "⻬": "齐",
+    "⻉": "贝", "⻈": "讠", "⻆": "角", "⻄": "西", "⻘": "青", "⻝": "食", "⻨": "麦",
+    "⻮": "齿", "⻪": "黾", "⺟": "母", "⺢": "水", "⺮": "竹", "⻗": "雨", "⻁": "虎",
+    "⻂": "衣", "⺁": "厂", "⺇": "几", "⺊": "卜", "⺌": "小", "⺍": "小", "⺕": "彐",
+    "⺗": "心", "⺝": "月", "⺤": "爪", "⺧": "牛", "⺨": "犬", "⺩": "王", "⺫": "目",
+    "⺬": "示", "⺯": "糸", "⺰": "纟", "⺳": "网", "⺶": "羊", "⺷": "羊", "⺹": "老",
+    "⺻": "聿", "⺼": "肉", "⻊": "足", "⻏": "阝", "⻖": "阝", "⻟": "食", "⻤": "鬼",
+    "⻧": "麦", "⻯": "龙", "⻳": "龟",
+}
+_RADICAL_TABLE = str.maketrans(_RADICALS)
+# NFKC turns these into ASCII, which breaks the look of Chinese labels and
+# makes "（一）" and "(一)" differ; fold them back to full width.
+_FULLWIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"})
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_BETWEEN = re.compile(
+    rf"(?<=[{_CJK}（）“”《》，。、：；])[ \t\u3000]+(?=[\d{_CJK}（“《])"
+    rf"|(?<=[\d{_CJK}）”》%])[ \t\u3000]+(?=[{_CJK}（）“”《》，。、：；])"
+)
+_PAGE_MARK = re.compile(
+    r"^\s*(?:[-—－–_]\s*\d{1,3}\s*[-—－–_]|第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}|\d{1,3})\s*$"
+)
+_SENTENCE_END = "。！？；：!?;:」』”"
+_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)"
+    r"|\d+[.、．]\D|第[一二三四五六七八九十]+[章节部分]|附件|附表)"
+)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, CJK radical look-alikes, full-width brackets; keeps line breaks."""
+    text = unicodedata.normalize("NFKC", text).translate(_RADICAL_TABLE)
+    text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def fold_label(text: str) -> str:
+    """A label as the template data spells it: no spaces, full-width brackets."""
+    text = normalize_text(text).translate(_FULLWIDTH)
+    return re.sub(r"\s+", "", text)
+
+
+def fold_keep_spaces(text: str) -> str:
+    """Like fold_label, but spaces stay: they separate run-together table cells."""
+    return normalize_text(text).translate(_FULLWIDTH)
+
+
+def join_cjk_spaces(text: str) -> str:
+    """'2024 年' -> '2024年', '申请 34 件' -> '申请34件'; keeps spaces between Latin words."""
+    return _SPACE_BETWEEN.sub("", text)
+
+
+def is_page_mark(line: str) -> bool:
+    """Page headers/footers such as '- 1 -', '第 2 页 共 6 页', '3/6'."""
+    return bool(_PAGE_MARK.match(line))
+
+
+def looks_like_heading(line: str) -> bool:
+    return bool(_HEADING.match(line))
+
+
+def join_wrapped_lines(lines: list[str]) -> list[str]:
+    """Re-join lines that a page layout wrapped mid-sentence into paragraphs."""
+    paragraphs: list[str] = []
+    current = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            continue
+        if current and (looks_like_heading(line) or current[-1] in _SENTENCE_END):
+            paragraphs.append(current)
+            current = line
+        else:
+            current = _join(current, line)
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _join(left: str, right: str) -> str:
+    if not left:
+        return right
+    if left[-1].isascii() and left[-1].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+_PROSE_PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；"})
+_CJK_COLON = re.compile(rf"(?<=[{_CJK}）])[:](?!//)")
+
+
+def clean_prose(text: str) -> str:
+    """Prose as people read it: full-width punctuation, no stray spaces inside Chinese."""
+    text = normalize_text(text).translate(_PROSE_PUNCT)
+    text = _CJK_COLON.sub("：", text)
+    return join_cjk_spaces(re.sub(r"[ \t\u3000]+", " ", text)).strip()

@@ -1,0 +1,1 @@
+"""The Gradio web app (see issue: web chat). Built on assistant.Assistant."""
