@@ -55,9 +55,13 @@ def find_title(head: list[str], hint: str) -> tuple[str | None, str | None, int 
     return None, None, None
 
 
+_SELF_REFERENCES = re.compile(r"^(?:本|我)(?:机关|单位|局|委|办|市|县|区|部门|厅|署)?$")
+
+
 def _plausible_agency(text: str) -> bool:
     text = _clean_agency(text)
-    return 2 <= len(text) <= 40 and not re.search(r"[，。：；、《》]|根据|按照|本报告", text)
+    return (2 <= len(text) <= 40 and not _SELF_REFERENCES.match(text)
+            and not re.search(r"[，。：；、《》]|根据|按照|本报告", text))
 
 
 def _clean_agency(text: str) -> str:

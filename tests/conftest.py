@@ -1,0 +1,90 @@
+"""Shared fixtures. Reports are generated at test time; nothing is copied from ../shared."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+class BigramEmbedding(EmbeddingFunction[Documents]):
+    """A fast deterministic embedding for tests whose subject is not the model:
+    character bigrams hashed into 64 dimensions."""
+
+    def __init__(self, dims: int = 64) -> None:
+        self.dims = dims
+
+    def __call__(self, input: Documents) -> Embeddings:
+        out = []
+        for text in input:
+            vec = np.zeros(self.dims, dtype=np.float32)
+            for a, b in zip(text, text[1:]):
+                h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "big")
+                vec[h % self.dims] += 1.0
+            norm = np.linalg.norm(vec)
+            out.append(vec / norm if norm else vec + 1.0 / np.sqrt(self.dims))
+        return out
+
+    @staticmethod
+    def name() -> str:
+        return "xxgk-test-bigram"
+
+    def get_config(self) -> dict:
+        return {"dims": self.dims}
+
+    @staticmethod
+    def build_from_config(config: dict) -> BigramEmbedding:
+        return BigramEmbedding(**config)
+
+
+@pytest.fixture
+def config(tmp_path):
+    from assistant.config import load_config
+
+    return load_config(environ={}, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def ingestor(config):
+    from assistant.factory import make_index, make_ingestor
+
+    index = make_index(config, embedding=BigramEmbedding())
+    return make_ingestor(config, index=index)
+
+
+@pytest.fixture(scope="session")
+def sample_files(tmp_path_factory):
+    """One report per form, generated once: PDFs of both templates, HTML and text."""
+    from ingest import samples
+
+    out = tmp_path_factory.mktemp("samples")
+    r21 = samples.make_report("青石市人民政府", 2023, "2021", seed=7)
+    r19 = samples.make_report("望川县教育局", 2019, "2019", seed=3)
+    bad = samples.make_report("青石市人民政府", 2022, "2021", seed=11, inconsistent=True)
+    files = {
+        "pdf2021": out / "qingshi-2023.pdf",
+        "pdf2019": out / "wangchuan-edu-2019.pdf",
+        "html": out / "qingshi-2023.html",
+        "text": out / "wangchuan-edu-2019.txt",
+        "inconsistent": out / "qingshi-2022.pdf",
+    }
+    samples.write_pdf(r21, files["pdf2021"], split_table3_at=14)
+    samples.write_pdf(r19, files["pdf2019"], split_table3_at=9)
+    samples.write_html(r21, files["html"])
+    samples.write_text(r19, files["text"])
+    samples.write_pdf(bad, files["inconsistent"])
+    return {"files": files, "reports": {"2021": r21, "2019": r19, "inconsistent": bad}}
+
+
+def requires_corpus():
+    return pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="../shared/corpus is absent")
