@@ -82,7 +82,8 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
                 paragraphs.append(current)
                 current = ""
             continue
-        if current and (looks_like_heading(line) or current[-1] in _SENTENCE_END):
+        if current and (looks_like_heading(line) or current[-1] in _SENTENCE_END
+                        or _is_bare_heading(current)):
             paragraphs.append(current)
             current = line
         else:
@@ -90,6 +91,11 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def _is_bare_heading(line: str) -> bool:
+    """'一、总体情况' on a line of its own: the text after it is a new paragraph."""
+    return looks_like_heading(line) and len(line) <= 25 and not re.search(r"[。，；：,;]", line)
 
 
 def _join(left: str, right: str) -> str:
