@@ -179,8 +179,10 @@ class Ingestor:
                 return self._result_from_store(existing, "unchanged", started)
             parsed = parse_document(load(path, self.max_file_bytes), wanted)
             if not looks_like_report(parsed):
-                raise InputError(name, "this does not look like a 政府信息公开工作年度报告 "
-                                       "(no report title and none of the template's tables)")
+                reason = (f"{name}: this does not look like a 政府信息公开工作年度报告 "
+                          "(no report title and none of the template's tables)")
+                # A README beside the reports in a folder is not a failed report.
+                return FileResult(name, "failed" if explicit else "skipped", reason)
             return self._save(path, report_id, parsed, wanted, started)
         except UnsupportedFile as exc:
             return FileResult(name, "failed", str(exc))

@@ -150,9 +150,13 @@ def test_a_batch_with_bad_files_ingests_the_good_one_and_names_each_failure(inge
     assert "corrupt" in reasons["corrupt.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "no text layer" in reasons["scanned.pdf"]
-    assert "does not look like" in reasons["minutes.txt"]
     assert all(name in reason for name, reason in reasons.items())
     assert results["photo.jpg"].status == "skipped"
+    # In a folder, a document that is not a report is skipped with its reason, not failed.
+    assert results["minutes.txt"].status == "skipped"
+    assert "does not look like" in results["minutes.txt"].reason
+    [explicit] = ingestor.ingest([bad_folder / "minutes.txt"])
+    assert explicit.failed and "minutes.txt" in explicit.reason
     assert len(ingestor.store.reports()) == 1
 
 

@@ -1,0 +1,184 @@
+"""The passage index against a real Chroma server (`chroma run`), as with chroma.mode: http.
+
+Starts the server from the venv as a subprocess on a free loopback port, ingests a
+generated sample PDF through the factory's Ingestor, and checks the passages land
+in (and leave) the server's collection. A tiny hashing embedding keeps it fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.config import load_config  # noqa: E402
+from assistant.factory import make_ingestor  # noqa: E402
+from ingest import samples  # noqa: E402
+from ingest.errors import BackendUnavailable  # noqa: E402
+from ingest.index import PassageIndex, make_chroma_client  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 60.0
+AGENCY = "青石市人民政府"
+
+
+class BigramHashEmbedding(EmbeddingFunction[Documents]):
+    """Deterministic test embedding: character bigrams hashed into `dims` buckets, L2-normalised."""
+
+    def __init__(self, dims: int = 64) -> None:
+        self.dims = dims
+
+    def __call__(self, input: Documents) -> Embeddings:
+        vectors = []
+        for text in input:
+            v = np.zeros(self.dims, dtype=np.float32)
+            padded = f"^{text}$"
+            for a, b in zip(padded, padded[1:]):
+                bucket = int.from_bytes(hashlib.blake2b(f"{a}{b}".encode(), digest_size=4).digest(),
+                                        "little") % self.dims
+                v[bucket] += 1.0
+            norm = float(np.linalg.norm(v))
+            vectors.append(v / norm if norm else v)
+        return vectors
+
+    @staticmethod
+    def name() -> str:
+        return "xxgk-test-bigram-hash"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dims": self.dims}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> BigramHashEmbedding:
+        return BigramHashEmbedding(**config)
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_heartbeat(proc: subprocess.Popen, port: int, log: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"chroma run exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            chromadb.HttpClient(host=HOST, port=port,
+                                settings=Settings(anonymized_telemetry=False)).heartbeat()
+            return
+        except Exception as exc:  # connection refused until the server listens
+            last = exc
+            time.sleep(0.25)
+    pytest.fail(f"chroma server on {HOST}:{port} not up after {STARTUP_TIMEOUT_S:.0f} s "
+                f"({last!r}):\n{log.read_text(errors='replace')}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """Port of a `chroma run` server with its own persistence directory."""
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip(f"no chroma executable at {chroma}")
+    root = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = root / "server.log"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(chroma), "run", "--path", str(root / "db"), "--host", HOST, "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        wait_for_heartbeat(proc, port, log)
+        yield port
+    finally:
+        stop(proc)
+
+
+def test_ingest_query_delete_through_chroma_server(chroma_server: int, tmp_path: Path) -> None:
+    port = chroma_server
+    report = samples.make_report(AGENCY, 2022, "2021", seed=7)
+    pdf = samples.write_pdf(report, tmp_path / "qingshi-2022.pdf")
+
+    config = load_config(environ={}, data_dir=tmp_path / "data", chroma__mode="http",
+                         chroma__host=HOST, chroma__port=port)
+    assert config.chroma.mode == "http" and config.chroma.port == port
+    client = make_chroma_client(config.chroma.mode, str(config.chroma_path), config.chroma.host,
+                                config.chroma.port)
+    index = PassageIndex(client, BigramHashEmbedding(), config.chroma.collection)
+    ingestor = make_ingestor(config, index=index)
+
+    [result] = ingestor.ingest([pdf])
+    assert result.status == "ingested", result.reason
+    assert result.passages > 0
+    report_id = result.report_id
+    assert report_id is not None and ingestor.store.report(report_id) is not None
+    assert ingestor.store.report_ids() == {report_id}
+
+    # Seen through a second, independent client: the data lives in the server.
+    other = make_chroma_client("http", "", HOST, port)
+    collection = other.get_collection(index.collection.name)
+    assert collection.count() == result.passages > 0
+    stored = collection.get(include=["metadatas"])
+    assert {m["report_id"] for m in stored["metadatas"]} == {report_id}
+    assert {m["agency"] for m in stored["metadatas"]} == {AGENCY}
+    assert index.count(report_id) == result.passages
+    assert index.report_ids() == {report_id}
+
+    hits = index.query("本年新收政府信息公开申请数量", k=5)
+    assert hits, "query returned nothing"
+    assert all(pid.startswith(report_id[:20] + ":") for pid, _ in hits)
+    by_id = collection.get(ids=[pid for pid, _ in hits], include=["metadatas"])
+    assert {m["report_id"] for m in by_id["metadatas"]} == {report_id}
+    filtered = index.query("行政复议", k=3, where={"report_id": report_id})
+    assert len(filtered) == 3
+
+    assert ingestor.delete(report_id) is True
+    assert ingestor.store.report(report_id) is None
+    assert collection.count() == 0
+    assert index.count(report_id) == 0
+    assert index.query("本年新收政府信息公开申请数量", k=5) == []
+
+
+def test_unreachable_server_raises_backend_unavailable() -> None:
+    port = free_port()  # released again: nothing listens there
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable) as caught:
+        make_chroma_client("http", "", HOST, port)
+    assert time.monotonic() - started < 10
+    assert f"{HOST}:{port}" in str(caught.value)
