@@ -224,3 +224,42 @@ def test_a_process_killed_mid_ingest_leaves_no_half_written_report(config, sampl
     assert result.status == "ingested"
     assert ingestor.index.report_ids() == {result.report_id}
     assert ingestor.index.count() == len(store.passages())
+
+
+def _docx_from_text(text_file: Path, path: Path) -> None:
+    """A Word report: the text sample's prose as paragraphs, its tab rows as Word tables."""
+    import docx
+
+    document = docx.Document()
+    table_rows: list[list[str]] = []
+
+    def flush() -> None:
+        if not table_rows:
+            return
+        width = max(len(r) for r in table_rows)
+        table = document.add_table(rows=len(table_rows), cols=width)
+        for r, cells in enumerate(table_rows):
+            for c, value in enumerate(cells):
+                table.cell(r, c).text = value
+        table_rows.clear()
+
+    for line in text_file.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            table_rows.append(line.split("\t"))
+        else:
+            flush()
+            document.add_paragraph(line)
+    flush()
+    document.save(str(path))
+
+
+def test_word_report_tables_become_facts(ingestor, sample_files, tmp_path):
+    report = sample_files["reports"]["2019"]
+    path = tmp_path / "report.docx"
+    _docx_from_text(sample_files["files"]["text"], path)
+    [result] = ingestor.ingest([path])
+    assert result.status == "ingested", result.reason
+    assert (result.agency, result.year, result.template) == (report.agency, 2019, "2019")
+    facts = ingestor.store.fact_map(result.report_id)
+    for key, raw in report.values.items():
+        assert facts[key].raw.replace(" ", "") == raw.replace(" ", ""), key
