@@ -7,7 +7,6 @@ in (and leave) the server's collection. A tiny hashing embedding keeps it fast.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import subprocess
@@ -15,14 +14,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from conftest import BigramEmbedding  # noqa: E402
 
 from assistant.config import load_config  # noqa: E402
 from assistant.factory import make_ingestor  # noqa: E402
@@ -35,40 +33,6 @@ pytestmark = pytest.mark.slow
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 60.0
 AGENCY = "青石市人民政府"
-
-
-class BigramHashEmbedding(EmbeddingFunction[Documents]):
-    """Deterministic test embedding: character bigrams hashed into `dims` buckets, L2-normalised."""
-
-    def __init__(self, dims: int = 64) -> None:
-        self.dims = dims
-
-    def __call__(self, input: Documents) -> Embeddings:
-        vectors = []
-        for text in input:
-            v = np.zeros(self.dims, dtype=np.float32)
-            padded = f"^{text}$"
-            for a, b in zip(padded, padded[1:]):
-                bucket = int.from_bytes(hashlib.blake2b(f"{a}{b}".encode(), digest_size=4).digest(),
-                                        "little") % self.dims
-                v[bucket] += 1.0
-            norm = float(np.linalg.norm(v))
-            vectors.append(v / norm if norm else v)
-        return vectors
-
-    @staticmethod
-    def name() -> str:
-        return "xxgk-test-bigram-hash"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"dims": self.dims}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> BigramHashEmbedding:
-        return BigramHashEmbedding(**config)
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
 
 
 def free_port() -> int:
@@ -140,7 +104,7 @@ def test_ingest_query_delete_through_chroma_server(chroma_server: int, tmp_path:
     assert config.chroma.mode == "http" and config.chroma.port == port
     client = make_chroma_client(config.chroma.mode, str(config.chroma_path), config.chroma.host,
                                 config.chroma.port)
-    index = PassageIndex(client, BigramHashEmbedding(), config.chroma.collection)
+    index = PassageIndex(client, BigramEmbedding(), config.chroma.collection)
     ingestor = make_ingestor(config, index=index)
 
     [result] = ingestor.ingest([pdf])
