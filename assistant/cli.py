@@ -109,13 +109,17 @@ def cmd_ingest(args, config: Config) -> int:
 
         bar = tqdm(unit="file", desc="ingest", file=sys.stderr)
 
+    live = bar is None and not args.json
+
     def progress(result: FileResult) -> None:
         if bar is not None:
             bar.update(1)
             bar.set_postfix_str(Path(result.path).name[:30])
-        elif not args.json:
+        elif live:
             print(_summary_line(result), flush=True)
 
+    for result in results:  # the missing paths
+        progress(result)
     results += ingestor.ingest([p for p in args.paths if p.exists()], overrides, progress)
     if bar is not None:
         bar.close()
@@ -124,9 +128,6 @@ def cmd_ingest(args, config: Config) -> int:
     elif args.json:
         for result in results:
             print(json.dumps(result.__dict__, ensure_ascii=False, default=str))
-    if missing and not args.json:
-        for result in results[:len(missing)]:
-            print(_summary_line(result))
     _print_totals(results, args.json)
     return EXIT_INGEST_FAILED if any(r.failed for r in results) else 0
 

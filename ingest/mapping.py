@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 
 from . import template as tpl
 from .cells import parse_value
-from .models import BBox, Block, Cell, Fact, Problem
+from .models import Block, Cell, Fact, Problem
 from .normalize import fold_keep_spaces, fold_label
 from .rows import LogicalRow, logical_rows
 
@@ -34,10 +34,10 @@ T4_WIDTH = len(tpl.T4_ROWS) * len(tpl.T4_COLUMNS)
 class TableParse:
     facts: dict[tuple[str, str, str], Fact] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    row_text: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
+    rows: set[tuple[str, str]] = field(default_factory=set)  # (table, row) already stored
 
     def has_row(self, table: str, row: str) -> bool:
-        return (table, row) in self.row_text
+        return (table, row) in self.rows
 
 
 def strip_enumerator(label: str) -> str:
@@ -196,7 +196,7 @@ class TemplateMapper:
             fact = _fact(tpl.T3, trow, col.key, cell, row.page, printed)
             if fact:
                 self.result.facts[(tpl.T3, trow.key, col.key)] = fact
-        self.result.row_text[(tpl.T3, trow.key)] = (row.text, row.page)
+        self.result.rows.add((tpl.T3, trow.key))
 
     def _assign_t2(self, trow: tpl.Row, row: LogicalRow, item: str | None,
                    header: tuple[str, ...]) -> None:
@@ -222,7 +222,7 @@ class TemplateMapper:
             fact = _fact(tpl.T2, trow, key, cell, row.page, printed)
             if fact:
                 self.result.facts[(tpl.T2, trow.key, key)] = fact
-        self.result.row_text[(tpl.T2, trow.key)] = (row.text, row.page)
+        self.result.rows.add((tpl.T2, trow.key))
 
     def _try_t4(self, row: LogicalRow) -> bool:
         values = fit_values(row.values, T4_WIDTH)
@@ -242,7 +242,7 @@ class TemplateMapper:
             fact = _fact(tpl.T4, t4_row, col.key, cell, row.page, t4_row.zh)
             if fact:
                 self.result.facts[(tpl.T4, t4_row.key, col.key)] = fact
-        self.result.row_text[(tpl.T4, t4_row.key)] = (row.text, row.page)
+        self.result.rows.add((tpl.T4, t4_row.key))
 
     # ------------------------------------------------------------ run-together text
 
@@ -333,7 +333,7 @@ class TemplateMapper:
             fact = _fact(table, trow, key, Cell(raw, block.bbox), block.page, trow.zh)
             if fact:
                 self.result.facts[(table, trow.key, key)] = fact
-        self.result.row_text[(table, trow.key)] = (f"{trow.zh} {' '.join(raws)}", block.page)
+        self.result.rows.add((table, trow.key))
 
 
 # ---------------------------------------------------------------- helpers
@@ -500,5 +500,3 @@ def _column_identities_hold(rows: dict[str, tuple[int, ...]], version: str) -> b
 def map_tables(blocks: tuple[Block, ...], version: str | None) -> TableParse:
     return TemplateMapper(version).run(blocks)
 
-
-__all__ = ["BBox", "TableParse", "map_tables", "split_numbers", "label_score", "best_row"]

@@ -73,23 +73,29 @@ def looks_like_heading(line: str) -> bool:
 
 def join_wrapped_lines(lines: list[str]) -> list[str]:
     """Re-join lines that a page layout wrapped mid-sentence into paragraphs."""
-    paragraphs: list[str] = []
-    current = ""
-    for raw in lines:
+    return [paragraph for paragraph, _ in wrapped_paragraphs(lines)]
+
+
+def wrapped_paragraphs(lines: list[str]) -> list[tuple[str, int]]:
+    """Paragraphs with the index of the line each starts on (to keep its page)."""
+    paragraphs: list[tuple[str, int]] = []
+    current, start = "", 0
+    for index, raw in enumerate(lines):
         line = raw.strip()
         if not line:
             if current:
-                paragraphs.append(current)
+                paragraphs.append((current, start))
                 current = ""
             continue
         if current and (looks_like_heading(line) or current[-1] in _SENTENCE_END
                         or _is_bare_heading(current)):
-            paragraphs.append(current)
-            current = line
-        else:
-            current = _join(current, line)
+            paragraphs.append((current, start))
+            current = ""
+        if not current:
+            start = index
+        current = _join(current, line)
     if current:
-        paragraphs.append(current)
+        paragraphs.append((current, start))
     return paragraphs
 
 

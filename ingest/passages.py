@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from . import template as tpl
 from .cells import format_number
 from .models import Block, Fact, Passage
-from .normalize import clean_prose, fold_keep_spaces, is_page_mark, join_wrapped_lines
+from .normalize import clean_prose, fold_keep_spaces, is_page_mark, wrapped_paragraphs
 
 _SECTION_NUMBER = r"[一二三四五六七八九十]+、"
 _SECTION_HEADING = re.compile(
@@ -85,21 +85,8 @@ def prose_passages(blocks: tuple[Block, ...]) -> list[Passage]:
 def _section_passages(section: _Section) -> list[Passage]:
     path = " > ".join(p for p in (section.heading or "（前言）", section.sub) if p)
     out: list[Passage] = []
-    # Re-join wrapped lines, remembering the page each paragraph starts on.
-    paragraphs: list[tuple[str, int | None]] = []
-    buffer: list[str] = []
-    start_page: int | None = None
-    for line, page in section.lines:
-        if not buffer:
-            start_page = page
-        buffer.append(line)
-        joined = join_wrapped_lines(buffer)
-        if len(joined) > 1:
-            paragraphs.append((joined[0], start_page))
-            buffer = [buffer[-1]]
-            start_page = page
-    if buffer:
-        paragraphs.extend((p, start_page) for p in join_wrapped_lines(buffer))
+    lines = [line for line, _ in section.lines]
+    paragraphs = [(text, section.lines[start][1]) for text, start in wrapped_paragraphs(lines)]
     for text, page in paragraphs:
         text = clean_prose(text)
         if section.key in _TABLE_SECTIONS and "。" not in text:

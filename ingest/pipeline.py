@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import template as tpl
 from .checks import carry_over_findings, identity_findings, prose_findings
-from .errors import InputError, UnsupportedFile
+from .errors import InputError
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
 from .mapping import map_tables
 from .models import Document, ParsedReport, Problem, ReportMeta
@@ -184,8 +184,6 @@ class Ingestor:
                 # A README beside the reports in a folder is not a failed report.
                 return FileResult(name, "failed" if explicit else "skipped", reason)
             return self._save(path, report_id, parsed, wanted, started)
-        except UnsupportedFile as exc:
-            return FileResult(name, "failed", str(exc))
         except InputError as exc:
             return FileResult(name, "failed", str(exc))
 
