@@ -1,4 +1,10 @@
-"""The xxgk service layer: configuration, backend factory and the command line.
+"""xxgk's assistant: questions in, answers with citations out.
 
-Nothing is loaded at import: call assistant.config.load_config() explicitly.
+    from assistant import Assistant
+    answer = Assistant.from_config().ask("淮安市2024年行政处罚多少件？")
 """
+
+from .answer import Answer, Evidence, FindingNote
+from .service import Assistant
+
+__all__ = ["Answer", "Assistant", "Evidence", "FindingNote"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest import template as tpl
 from ingest.checks import carry_over_findings
-from ingest.errors import XxgkError
+from ingest.errors import InputError, XxgkError
 from ingest.pipeline import FileResult, Overrides
 from ingest.store import Store
 
@@ -59,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("ask", help="ask a question (Chinese or English); answers cite their sources")
+    p.add_argument("question", nargs="?", help="the question; omit with --batch")
+    p.add_argument("--batch", type=Path, metavar="QUESTIONS.jsonl",
+                   help="one JSON object per line with a 'question' field ('-' reads stdin); "
+                        "writes one answer per line, other fields passed through")
+    p.add_argument("--agency", help="only this agency's reports")
+    p.add_argument("--year", type=int, help="only this statistics year")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("reports", help="list ingested reports")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reports)
@@ -95,6 +105,68 @@ def _ingestor(config: Config):
     from .factory import make_ingestor
 
     return make_ingestor(config)
+
+
+def _assistant(config: Config):
+    from .factory import make_assistant
+
+    return make_assistant(config)
+
+
+def cmd_ask(args, config: Config) -> int:
+    if (args.question is None) == (args.batch is None):
+        print("xxgk ask: give a QUESTION or --batch FILE (not both)", file=sys.stderr)
+        return 2
+    if args.batch is not None:
+        return _ask_batch(args, config)
+    answer = _assistant(config).ask(args.question, agency=args.agency, year=args.year)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _ask_batch(args, config: Config) -> int:
+    if str(args.batch) == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        try:
+            lines = args.batch.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InputError(str(args.batch), f"cannot read the question file ({exc.strerror})") from None
+    assistant = _assistant(config)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            question = item["question"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise InputError(str(args.batch), f"line {number} is not a JSON object with a "
+                                              "'question' field") from None
+        answer = assistant.ask(question, agency=args.agency, year=args.year)
+        result = answer.to_dict()
+        # Fields of the input that the Answer also has (a gold 'answer', say) keep an input_ prefix.
+        passed = {(f"input_{k}" if k in result else k): v for k, v in item.items() if k != "question"}
+        if args.json:
+            print(json.dumps({**result, **passed}, ensure_ascii=False), flush=True)
+        else:
+            print(f"Q: {question}\n{format_answer(answer)}\n", flush=True)
+    return 0
+
+
+def format_answer(answer) -> str:
+    """An Answer for a terminal: the text, then numbered sources a person can check."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("来源 / sources:")
+    for n, c in enumerate(answer.citations, start=1):
+        where = Path(c.source_file).name + (f" p.{c.page}" if c.page else "")
+        what = c.label or c.section or ""
+        quote = c.quote if len(c.quote) <= 120 else c.quote[:117] + "…"
+        lines.append(f"  [{n}] {c.agency or '?'} {c.year or '?'} · {where} · {what}\n      {quote}")
+    return "\n".join(lines)
 
 
 def cmd_ingest(args, config: Config) -> int:

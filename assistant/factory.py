@@ -37,3 +37,21 @@ def make_ingestor(config: Config, store: Store | None = None,
                   index: PassageIndex | None = None) -> Ingestor:
     return Ingestor(store or make_store(config), index or make_index(config),
                     max_file_bytes=int(config.ingest.max_file_mb * 1_000_000))
+
+
+def make_assistant(config: Config, store: Store | None = None, index: PassageIndex | None = None,
+                   chat_model=None):
+    """The Assistant with the backends the config names; pass fakes to replace any of them."""
+    from .llm import LLMAnswerer
+    from .retrieval import HybridRetriever
+    from .service import Assistant
+
+    store = store or make_store(config)
+    index = index or make_index(config)
+    retriever = HybridRetriever(store=store, index=index)
+    llm = None
+    if chat_model is not None:
+        llm = LLMAnswerer(chat_model)
+    elif config.llm.enabled:
+        llm = LLMAnswerer.from_config(config.llm)
+    return Assistant(store, retriever, llm=llm, embed=index.embedding)

@@ -45,4 +45,5 @@ def is_value(raw: str | None) -> bool:
 
 
 def format_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """As printed: no trailing zeros, and no rounding of long decimals (24252.311082)."""
+    return str(int(value)) if float(value).is_integer() else format(value, ".15g")

@@ -451,3 +451,198 @@ ORGAN_ABBREVIATIONS: dict[str, str] = {
     "经信委": "经济和信息化委员会", "卫健委": "卫生健康委员会", "住建局": "住房和城乡建设局",
     "人社局": "人力资源和社会保障局", "市监局": "市场监督管理局", "府办": "人民政府办公室",
 }
+
+# --------------------------------------------------------------------------
+# Question vocabulary: how people name the rows and columns when they ask
+# --------------------------------------------------------------------------
+# Each Term maps phrases to cells. ``zh`` patterns are regexes over the folded
+# question (no spaces); ``en`` patterns are regexes over the lower-cased
+# question. Several rows (or columns) in one term are summed: 行政诉讼 is the
+# two litigation rows, 法人或其他组织 the five organisation columns. When a
+# question matches a term and a narrower one (无法提供 and 不掌握), the narrower
+# wins. Rows carry the column a bare question means (行政处罚 -> 处理决定数量).
+
+
+@dataclass(frozen=True)
+class Term:
+    table: str
+    zh: tuple[str, ...]
+    en: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    default_column: str | None = None
+
+
+def _rows_term(table: str, rows: tuple[str, ...], zh: tuple[str, ...], en: tuple[str, ...],
+               default_column: str | None = "total") -> Term:
+    return Term(table, zh, en, rows=rows, default_column=default_column)
+
+
+_WITHHELD = T3_DISPOSITION_GROUPS["withheld"]
+_UNABLE = T3_DISPOSITION_GROUPS["unable"]
+_NOT_PROCESSED = T3_DISPOSITION_GROUPS["not_processed"]
+_APPLY = r"[^，。？?]{0,12}申请"  # "收到…申请": receiving words count only next to 申请
+
+ROW_TERMS: tuple[Term, ...] = (
+    # 表三
+    _rows_term(T3, ("new_received",),
+               ("本年新收", "新收", "新申请", rf"(?:收到|接收|接到|受理|提出|提交|共收){_APPLY}",
+                r"申请(?:数量|量|数)?(?:最多|最少|排名|排序|前)", r"申请[^，。？?]{0,4}(?:收到|受理)"),
+               (r"\bnew\b(?:[\w'-]+ ){0,5}?requests?", r"receiv\w*", r"requests? (?:were |was )?(?:received|submitted|filed)",
+                r"requests? came from")),
+    _rows_term(T3, ("carried_over",), ("上年结转", "上一?年度?结转", r"从上一?年度?结转"),
+               (r"carr(?:y|ied|ies) over", r"from (?:the )?(?:previous|last|prior) year",
+                r"brought forward")),
+    _rows_term(T3, ("carried_forward",),
+               ("结转下一?年", "转下一?年", r"结转(?:至|到)下一?年", "下一?年度继续办理", "转入下一?年"),
+               (r"carr(?:y|ied|ies) forward", r"(?:in)?to (?:the )?next year", r"still open at the end")),
+    _rows_term(T3, ("granted",), ("予以公开", "同意公开", "全部公开", "准予公开"),
+               (r"fully (?:grant|disclos)\w*", r"grant\w* in full", r"disclosed in full",
+                r"full(?:y)? disclosure", r"\bgrant(?:ed|s)?\b")),
+    _rows_term(T3, ("partially_granted",), ("部分公开",),
+               (r"partial\w*(?: (?:grant|disclos)\w*)?",)),
+    _rows_term(T3, _WITHHELD, ("不予公开", "拒绝公开", "不公开"),
+               (r"withh[oe]ld\w*", r"refus\w*(?! to process)", r"denied", r"not disclosed")),
+    _rows_term(T3, ("withheld_state_secret",), ("国家秘密",), (r"state secrets?",)),
+    _rows_term(T3, ("withheld_prohibited",), ("法律行政法规禁止", "禁止公开"),
+               (r"prohibited",)),
+    _rows_term(T3, ("withheld_three_safeties",), ("三安全一稳定",),
+               (r"three safeties", r"social stability")),
+    _rows_term(T3, ("withheld_third_party",), ("第三方",), (r"third[- ]part\w*",)),
+    _rows_term(T3, ("withheld_internal",), ("内部事务",), (r"internal affairs",)),
+    _rows_term(T3, ("withheld_process",), ("过程性信息",),
+               (r"process(?:-| )information", r"deliberative")),
+    _rows_term(T3, ("withheld_enforcement",), ("执法案卷",), (r"law[- ]enforcement case",)),
+    _rows_term(T3, ("withheld_inquiry",), ("行政查询",), (r"administrative inquir\w*",)),
+    _rows_term(T3, _UNABLE, ("无法提供",),
+               (r"could not be (?:provided|met|answered|supplied)", r"unable to (?:provide|answer)",
+                r"could not (?:provide|answer|supply)")),
+    _rows_term(T3, ("unable_not_held",), ("不掌握", "未掌握", "没有相关(?:政府)?信息"),
+               (r"(?:did|does|do)(?: not|n't) hold", r"not held", r"not in (?:its )?possession")),
+    _rows_term(T3, ("unable_needs_creation",), ("另行制作", "没有现成信息"),
+               (r"need(?:s|ed)? to be (?:created|made|compiled)", r"would have to be (?:created|made)")),
+    _rows_term(T3, ("unable_unclear",), ("仍不明确", "内容不明确"), (r"unclear", r"not clear")),
+    _rows_term(T3, _NOT_PROCESSED, ("不予处理",),
+               (r"not processed", r"refused to process", r"not handled")),
+    _rows_term(T3, ("not_processed_petition",), ("信访", "举报投诉"),
+               (r"petitions?", r"complaints?")),
+    _rows_term(T3, ("not_processed_duplicate",), ("重复申请",), (r"duplicate",)),
+    _rows_term(T3, ("not_processed_publication",), ("公开出版物", "出版物"),
+               (r"publications?", r"published material")),
+    _rows_term(T3, ("not_processed_repeated",), ("大量反复", "反复申请"),
+               (r"repeated(?:ly)?", r"without (?:good|proper) reason")),
+    _rows_term(T3, ("not_processed_confirmation",), ("确认或重新出具", "重新出具"),
+               (r"confirm\w*", r"reissu\w*")),
+    _rows_term(T3, ("other_handling",), ("其他处理",), (r"other(?:wise)? handl\w*",)),
+    _rows_term(T3, ("other_overdue_correction",), ("逾期不补正", "不补正"),
+               (r"(?:did not|failed to) (?:correct|supplement)",)),
+    _rows_term(T3, ("other_overdue_fee",), ("未按收费通知", "未缴纳费用", "逾期未缴"),
+               (r"(?:did not|failed to) pay",)),
+    _rows_term(T3, ("total_handled",),
+               ("办结", "办理结果总计", "（七）总计", "办理完成", "处理总数", "办理总数", "答复总数"),
+               (r"conclud\w*", r"\bhandled\b", r"\bprocessed\b", r"\bclosed\b", r"dealt with")),
+    # 表四
+    _rows_term(T4, ("reconsideration",), ("行政复议", "复议"),
+               (r"reconsiderations?", r"administrative reviews?")),
+    _rows_term(T4, ("litigation_direct", "litigation_after_reconsideration"),
+               ("行政诉讼", "诉讼", "被起诉", "起诉", "打官司", "官司", "被告"),
+               (r"lawsuits?", r"litigation", r"\bsued\b", r"court cases?", r"legal actions?")),
+    _rows_term(T4, ("litigation_direct",), ("未经复议直接起诉", "直接起诉", "未经复议"),
+               (r"directly", r"without (?:prior |a )?reconsideration", r"no reconsideration")),
+    _rows_term(T4, ("litigation_after_reconsideration",), ("复议后起诉", "经复议后"),
+               (r"after (?:a |the )?reconsideration", r"following reconsideration")),
+    # 表二
+    _rows_term(T2, ("rules",), ("规章",), (r"\brules\b", r"government regulations"), None),
+    _rows_term(T2, ("normative_docs",), ("行政规范性文件", "规范性文件", "红头文件"),
+               (r"normative (?:documents?|docs?)", r"regulatory documents?"), None),
+    _rows_term(T2, ("licensing",), ("行政许可", "许可", "审批"),
+               (r"licens\w*", r"permits?"), "decisions"),
+    _rows_term(T2, ("other_services",), ("其他对外管理服务事项", "对外管理服务"),
+               (r"other (?:external )?(?:management )?services",), "decisions"),
+    _rows_term(T2, ("penalty",), ("行政处罚", "处罚", "罚款", "罚单"),
+               (r"penalt\w*", r"\bfines?\b", r"punish\w*", r"sanctions?"), "decisions"),
+    _rows_term(T2, ("coercion",), ("行政强制", "强制措施", "强制"),
+               (r"coerci\w*", r"compulsory measures?"), "decisions"),
+    _rows_term(T2, ("fees",), ("行政事业性收费", "行政事业收费", "收费(?!通知)"),
+               (r"administrative fees?", r"(?<!processing )fee revenue", r"fees? collected"),
+               "fee_amount"),
+    _rows_term(T2, ("procurement",), ("政府集中采购", "集中采购", "采购"),
+               (r"procurement", r"purchas\w*"), "procurement_amount"),
+)
+
+COLUMN_TERMS: tuple[Term, ...] = (
+    # 表三 applicants
+    Term(T3, ("自然人", "个人", "群众", "公民", "老百姓"),
+         (r"individuals?", r"natural persons?", r"citizens?", r"private persons?"),
+         columns=("natural_person",)),
+    Term(T3, ("商业企业", "企业", "公司"),
+         (r"businesses", r"\bbusiness\b", r"compan(?:y|ies)", r"enterprises?", r"\bfirms?\b"),
+         columns=("business",)),
+    Term(T3, ("科研机构", "科研院所", "高校"), (r"research (?:institution|institute|organi[sz]ation)s?",
+                                             r"universit\w*"), columns=("research",)),
+    Term(T3, ("社会公益组织", "公益组织"), (r"public[- ]interest", r"non-?profits?", r"\bngos?\b"),
+         columns=("public_interest",)),
+    Term(T3, ("法律服务机构", "律师事务所", "律所", "律师"),
+         (r"law firms?", r"lawyers?", r"legal service"), columns=("legal_service",)),
+    Term(T3, ("其他组织",), (r"other organi[sz]ations?",), columns=("other_org",)),
+    Term(T3, ("法人或其他组织", "法人"), (r"legal persons?", r"organi[sz]ations"),
+         columns=("business", "research", "public_interest", "legal_service", "other_org")),
+    # 表四 outcomes
+    Term(T4, ("结果维持", "维持"), (r"uph[eo]ld", r"maintained", r"sustained"), columns=("upheld",)),
+    Term(T4, ("结果纠正", "纠正", "纠错", "败诉"),
+         (r"corrected", r"overturned", r"revers\w*", r"\blos[et]\b", r"\blosing\b", r"ruled against"),
+         columns=("corrected",)),
+    Term(T4, ("其他结果",), (r"other (?:outcomes?|results?)",), columns=("other_outcome",)),
+    Term(T4, ("尚未审结", "未审结", "未结案", "在审"),
+         (r"pending", r"not (?:yet )?(?:concluded|closed|decided)", r"unresolved", r"ongoing"),
+         columns=("pending",)),
+    # 表二
+    Term(T2, ("本年制发", "制发", "出台", "印发", "发布了?"), (r"\bissu\w*", r"promulgat\w*"),
+         columns=("issued",)),
+    Term(T2, ("本年废止", "废止", "废除"), (r"repeal\w*", r"abolish\w*", r"revoked"),
+         columns=("repealed",)),
+    Term(T2, ("现行有效", "有效"), (r"in force", r"in effect", r"\bvalid\b", r"currently effective"),
+         columns=("in_force",)),
+    Term(T2, ("处理决定", "决定"), (r"decisions?",), columns=("decisions",)),
+    Term(T2, ("本年收费金额", "收费金额"), (r"fee revenue", r"fees? collected"),
+         columns=("fee_amount",)),
+    Term(T2, ("本年新制作", "新制作"), (r"newly made", r"newly (?:drafted|created)"),
+         columns=("new_made",)),
+    Term(T2, ("本年新公开", "新公开"), (r"newly (?:published|disclosed)",), columns=("new_published",)),
+    Term(T2, ("对外公开总数", r"对外公开.{0,10}总数", "公开总数"),
+         (r"published in total", r"total(?:ly)? published", r"in total.{0,20}published"),
+         columns=("total_published",)),
+    Term(T2, ("上一年项目数", "上年项目数", "上一年项目"), (r"previous year'?s? items?", r"items? in the previous year",
+                                                r"in the previous year"),
+         columns=("prev_items",)),
+    Term(T2, ("本年增/减", "增/减", "增减"), (r"net change",), columns=("change",)),
+    Term(T2, ("采购项目数", "项目数"), (r"procurement projects?", r"number of projects"),
+         columns=("procurement_items",)),
+    Term(T2, ("采购总金额", "采购金额", "总金额", "金额", "多少万元", "多少钱"),
+         (r"amount", r"how much", r"revenue", r"\bvalue\b"),
+         columns=("fee_amount", "procurement_amount")),
+    # the total column of 表三 and 表四
+    Term(T3, ("总计", "合计", "总数"), (r"\btotal\b",), columns=("total",)),
+    Term(T4, ("总计", "合计", "总数"), (r"\btotal\b",), columns=("total",)),
+)
+
+# The disclosure rate people ask about (公开率): (granted + partially granted) / total handled.
+DISCLOSURE_RATE = (("granted", "partially_granted"), ("total_handled",))
+
+# English names of organs, for questions that name an agency in English. The
+# place part is matched by its pinyin (淮安 -> "huaian").
+ORGAN_NAMES_EN: dict[str, tuple[str, ...]] = {
+    "人民政府办公厅": ("general office of the people's government", "general office"),
+    "人民政府办公室": ("general office of the people's government", "government office"),
+    "人民政府": ("people's government", "municipal government", "city government",
+                 "county government", "district government", "provincial government",
+                 "government"),
+    "教育局": ("education bureau", "bureau of education"),
+    "发展和改革局": ("development and reform bureau", "drb"),
+    "发展和改革委员会": ("development and reform commission", "drc"),
+    "科学技术委员会": ("science and technology commission", "s&t commission", "stc"),
+    "科学技术局": ("science and technology bureau", "s&t bureau"),
+    "生态环境局": ("ecology and environment bureau", "environment bureau"),
+    "管委会": ("administrative committee", "management committee"),
+    "管理委员会": ("administrative committee", "management committee"),
+}

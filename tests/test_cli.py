@@ -26,6 +26,13 @@ def run(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "_ingestor", fake_ingestor)
 
+    def fake_assistant(config):
+        from assistant.factory import make_assistant, make_index
+
+        return make_assistant(config, index=make_index(config, embedding=BigramEmbedding()))
+
+    monkeypatch.setattr(cli, "_assistant", fake_assistant)
+
     def invoke(*args):
         code = cli.main(["--data-dir", str(data), *map(str, args)])
         out = capsys.readouterr()
@@ -84,3 +91,39 @@ def test_config_errors_map_to_exit_codes(tmp_path, capsys):
     code = cli.main(["--config", str(tmp_path / "missing.yaml"), "reports"])
     assert code == ConfigError.exit_code
     assert "not found" in capsys.readouterr().err
+
+
+def test_ask_prints_the_answer_and_its_sources(run, sample_files):
+    run("ingest", sample_files["files"]["pdf2021"])
+    expected = sample_files["reports"]["2021"].values[("t3", "new_received", "total")]
+    code, out, _ = run("ask", "青石市人民政府2023年新收了多少件政府信息公开申请？")
+    assert code == 0 and expected in out
+    assert "qingshi-2023.pdf p." in out and "一、本年新收政府信息公开申请数量" in out
+
+    code, out, _ = run("ask", "--json", "How many requests did Qingshi's government receive in 2023?")
+    answer = json.loads(out)
+    assert answer["mode"] == "facts" and answer["value"] == float(expected)
+    assert answer["citations"][0]["column"] == "total" and answer["citations"][0]["page"]
+
+
+def test_ask_batch_writes_one_answer_per_line(run, sample_files, tmp_path):
+    run("ingest", sample_files["files"]["pdf2021"])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "青石市人民政府2023年行政复议多少件？", "answer": 5},
+                   ensure_ascii=False) + "\n\n"
+        + json.dumps({"id": "b", "question": "青石市人民政府2023年的经费预算是多少？"},
+                     ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run("ask", "--batch", questions, "--json")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and first["id"] == "a" and first["input_answer"] == 5
+    assert first["mode"] == "facts" and first["citations"]
+    assert second["id"] == "b" and second["abstained"] is True
+
+
+def test_ask_needs_a_question_or_a_batch(run, tmp_path):
+    assert run("ask")[0] == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    code, _, err = run("ask", "--batch", bad)
+    assert code == 3 and "line 1" in err and "bad.jsonl" in err

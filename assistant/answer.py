@@ -1,0 +1,57 @@
+"""What the assistant returns, and what its routes hand each other. Frozen data only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from ingest.models import Citation
+
+Mode = Literal["facts", "passages", "llm", "none"]
+Language = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One numbered item a route can cite: a table cell or a passage.
+
+    ``text`` is what a reader (or an LLM) sees, e.g.
+    "淮安市人民政府 2024年 表三 · 一、本年新收政府信息公开申请数量 · 总计 = 3119"
+    or the passage text. ``citation`` says where it comes from.
+    """
+
+    text: str
+    citation: Citation
+    score: float = 0.0
+    kind: Literal["fact", "passage"] = "passage"
+    passage_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FindingNote:
+    """A consistency finding of a cited report that involves a cited cell."""
+
+    report_id: str
+    agency: str | None
+    year: int | None
+    check: str
+    message: str
+    message_en: str
+    cells: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str  # in the question's language
+    mode: Mode
+    language: Language = "zh"
+    value: float | None = None
+    unit: str | None = None
+    abstained: bool = False
+    citations: tuple[Citation, ...] = ()
+    findings: tuple[FindingNote, ...] = ()
+    readings: tuple[str, ...] = ()  # the interpretations answered, when the question was ambiguous
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,623 @@
+"""Pick the sentence of retrieved passages that answers a question, or none.
+
+Pure functions over strings (jieba's dictionaries are read once, lazily). A
+sentence is accepted only when it holds every salient term of the question:
+agency names and years the caller already filtered on (``ignore``) and words
+that frame any question about a report (政府信息公开, 报告, 多少 ...) do not
+count as evidence. English questions reach Chinese sentences through a small
+term list (:data:`EN_ZH`) and, when given, the multilingual embedding.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.normalize import normalize_text
+
+from .answer import Evidence
+
+# ---------------------------------------------------------------- jieba, loaded once
+
+# Words of the disclosure template that jieba's general dictionary cuts apart.
+DOMAIN_WORDS: tuple[str, ...] = (
+    "政府信息公开", "政务公开", "依申请公开", "主动公开", "信息处理费", "政务新媒体", "网络问政",
+    "规范性文件", "行政规范性文件", "行政复议", "行政诉讼", "政策解读", "新闻发布会", "微信公众号",
+    "政府网站", "门户网站", "年度报告", "政府信息", "公开指南", "依申请", "视频号", "政府公报",
+    "结转下年度", "上年结转", "处理决定", "行政许可", "行政处罚", "行政强制", "集中采购",
+)
+
+_lock = threading.Lock()
+_tokenizer = None
+_idf: dict[str, float] = {}
+
+
+def segmenter():
+    """Our own jieba.Tokenizer (the global one is left alone), initialised once."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in DOMAIN_WORDS:
+                    tokenizer.add_word(word, freq=20000)
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def _idf_table() -> dict[str, float]:
+    global _idf
+    if not _idf:
+        with _lock:
+            if not _idf:
+                import jieba.analyse
+
+                _idf = dict(jieba.analyse.default_tfidf.idf_freq)
+    return _idf
+
+
+# ---------------------------------------------------------------- vocabulary (data)
+
+# English phrase -> Chinese spellings a report may use (any one matches).
+EN_ZH: dict[str, tuple[str, ...]] = {
+    "processing fee": ("信息处理费", "处理费"),
+    "information processing fee": ("信息处理费", "处理费"),
+    "fee": ("收费", "费"),
+    "charge": ("收费", "费"),
+    "collect": ("收取", "收费"),
+    "new media": ("新媒体",),
+    "new-media": ("新媒体",),
+    "followers": ("关注", "粉丝"),
+    "subscribers": ("关注", "粉丝"),
+    "website": ("网站",),
+    "web site": ("网站",),
+    "portal": ("门户网站", "网站"),
+    "wechat": ("微信",),
+    "weibo": ("微博",),
+    "in charge": ("负责",),
+    "responsible": ("负责",),
+    "problem": ("问题", "不足", "差距"),
+    "shortcoming": ("问题", "不足", "差距"),
+    "weakness": ("问题", "不足", "差距"),
+    "first": ("一是", "第一", "首先"),
+    "second": ("二是", "第二", "其次"),
+    "third": ("三是", "第三"),
+    "proactively publish": ("主动公开",),
+    "proactively disclose": ("主动公开",),
+    "proactively released": ("主动公开",),
+    "proactive disclosure": ("主动公开",),
+    "publish": ("发布", "公开"),
+    "release": ("发布", "公开"),
+    "review": ("审核", "审查"),
+    "normative documents": ("规范性文件",),
+    "normative-document": ("规范性文件",),
+    "currently valid": ("现行有效",),
+    "in force": ("现行有效",),
+    "online inquiries": ("网络问政",),
+    "online public inquiries": ("网络问政",),
+    "handle": ("受理", "办理", "处理"),
+    "training": ("培训",),
+    "trainings": ("培训",),
+    "policy interpretation": ("政策解读", "解读"),
+    "policy interpretations": ("政策解读", "解读"),
+    "press conference": ("新闻发布会", "发布会"),
+    "budget": ("预算",),
+    "average": ("平均",),
+    "response time": ("答复时间", "答复时限", "办理时限", "答复"),
+    "traffic": ("访问量", "浏览量", "访问"),
+    "visits": ("访问量", "浏览量", "访问"),
+    "page views": ("浏览量", "访问量"),
+    "procurement": ("采购",),
+    "amount": ("金额", "数额"),
+    "requests": ("申请",),
+    "applications": ("申请",),
+    "receive": ("收到", "受理"),
+    "carried over": ("结转",),
+    "carried forward": ("结转",),
+    "administrative reconsideration": ("行政复议",),
+    "reconsideration": ("复议",),
+    "lawsuit": ("诉讼",),
+    "litigation": ("诉讼",),
+    "accountability": ("责任追究", "问责"),
+    "batches": ("批次",),
+    "batch": ("批次",),
+    "sampling": ("抽检", "抽查", "抽样"),
+    "inspection": ("检查", "抽检"),
+    "agricultural products": ("农产品",),
+    "agricultural product": ("农产品",),
+    "articles": ("文章",),
+    "videos": ("视频",),
+    "bulletin": ("公报",),
+    "gazette": ("公报",),
+    "catalogue": ("目录",),
+    "guide": ("指南",),
+    "hotline": ("热线",),
+    "suggestions": ("建议",),
+    "proposals": ("提案",),
+    "satisfaction": ("满意",),
+    "leading group": ("领导小组",),
+    "assessment": ("考核", "评估"),
+    "database": ("库",),
+    "operate": ("运维", "运营", "运行"),
+    "operation": ("运维", "运营", "运行"),
+    "administrative": ("行政",),
+    "organise": ("组织", "开展", "举办"),
+    "organize": ("组织", "开展", "举办"),
+    "close": ("关停", "关闭", "注销"),
+    "shut down": ("关停", "关闭", "注销"),
+    "hearing": ("听证",),
+    "live broadcast": ("直播",),
+    "livestream": ("直播",),
+    "short video": ("短视频", "视频"),
+    "email": ("邮箱", "电子邮件"),
+    "e-mail": ("邮箱", "电子邮件"),
+    "address": ("地址",),
+    "phone": ("电话",),
+    "telephone": ("电话",),
+    "postcode": ("邮编",),
+    "contact": ("联系",),
+    "fiscal": ("财政",),
+    "personnel": ("人事",),
+    "appointment": ("任免", "任命"),
+    "rules": ("规章",),
+    "regulations": ("规章", "规定"),
+    "approve": ("审批", "批准"),
+    "licensing": ("许可",),
+    "penalty": ("处罚",),
+    "penalties": ("处罚",),
+    "quarterly": ("季度",),
+    "inspections": ("检查",),
+    "supervision": ("监督", "检查"),
+    "evaluation": ("评估", "评议"),
+    "third party": ("第三方",),
+    "pass rate": ("合格率",),
+    "qualified": ("合格",),
+    "improvement": ("改进", "整改"),
+    "measures": ("措施",),
+    "plan": ("规划", "计划"),
+    "plans": ("规划", "计划"),
+    "interpretation": ("解读",),
+    "views": ("观看", "浏览"),
+    "likes": ("点赞",),
+    "original": ("原创",),
+    "special column": ("专栏",),
+    "column": ("栏目", "专栏"),
+    "epidemic": ("疫情",),
+    "tax": ("税",),
+    "enterprise": ("企业",),
+    "enterprises": ("企业",),
+    "business": ("企业",),
+}
+
+# Words that frame any question about a report, and function words: they carry
+# (almost) no evidence that a sentence answers this particular question.
+GENERIC: frozenset[str] = frozenset({
+    "政府信息公开", "政府信息", "信息公开", "政务公开", "政府", "信息", "公开", "政务", "工作",
+    "报告", "年报", "年度报告", "年度", "本年度", "本年", "今年", "当年", "全年", "年底", "年末",
+    "列出", "提到", "提及", "显示", "表示", "介绍", "说明", "披露", "载明", "记载", "写明",
+    "根据", "按照", "有关", "相关", "方面", "情况", "一共", "共计", "总共", "合计", "总计", "累计",
+    "截至", "截止", "目前", "现在", "期间", "全部", "各类", "所有", "其中", "进行", "开展",
+    "本机关", "本单位", "我局", "我市", "我区", "我县", "机关", "单位", "部门",
+})
+
+# Question words and particles: dropped from the question altogether.
+QUESTION_WORDS: frozenset[str] = frozenset({
+    "多少", "几", "几个", "什么", "哪些", "哪个", "哪里", "哪", "谁", "如何", "怎样", "怎么",
+    "是否", "吗", "呢", "吧", "请问", "是", "有", "的", "了", "在", "和", "与", "及", "等", "为",
+    "对", "将", "把", "被", "由", "之", "其", "或", "并", "也", "都", "而", "以", "于", "从",
+    "向", "到", "这", "那", "该", "各", "个", "多", "少", "共", "一", "年", "月", "日", "时",
+    "号", "中", "上", "下", "内", "后", "前", "即", "达", "约",
+})
+
+# English framing words: as GENERIC, but dropped (no Chinese to match them against).
+EN_GENERIC: frozenset[str] = frozenset(
+    "government governments information disclosure disclose disclosed report reports reported "
+    "year years work list lists listed hold held have make made get got run ran carry carried "
+    "out end according total number count amount figure state stated say said mention mentioned "
+    "give given show shown there any all some also still please tell agency bureau office "
+    "commission department municipal county city province provincial people".split())
+
+EN_STOPWORDS: frozenset[str] = frozenset(
+    "a an the of in on at to for by with from as and or is are was were be been did do does "
+    "has have had how many much what which who whom whose when where why it its this that "
+    "these those their across via through into than per".split())
+
+# Question words -> how reports spell them (reports enumerate with 一是/二是, questions
+# ask for 第一个; a report's 不足 is the question's 问题).
+ZH_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "第一个": ("一是", "第一", "首先"), "第一": ("一是", "第一", "首先"), "首先": ("一是", "第一", "首先"),
+    "第二个": ("二是", "第二", "其次"), "第二": ("二是", "第二", "其次"),
+    "第三个": ("三是", "第三"), "第三": ("三是", "第三"),
+    "问题": ("问题", "不足", "差距", "短板"), "不足": ("问题", "不足", "差距", "短板"),
+    "负责": ("负责", "分管", "主管"),
+    "粉丝": ("粉丝", "关注"), "关注": ("关注", "粉丝"),
+    "处理费": ("处理费", "信息处理费"),
+    "收到": ("收到", "受理", "接收"), "受理": ("受理", "收到", "接收"),
+}
+
+UNITS = ("万人次", "人次", "万元", "亿元", "元", "批次", "个工作日", "工作日", "个", "件", "条", "次",
+         "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部", "册", "%", "％")
+_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+_NUMBER = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+# A Chinese numeral starts with a digit or 十: 千家万户 is not a count.
+_CN_NUMBER = r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*"
+_QUANTITY = re.compile(
+    rf"(?<![第\d.])({_NUMBER}|{_CN_NUMBER})\s*(?:余|多)?\s*({_UNIT_RE})")
+_BARE_COUNT = re.compile(rf"[数量额]\s*(?:为|达|是|共|[:：])?\s*({_NUMBER})(?![\d.年月日号%％])")
+_ASKS_QUANTITY_ZH = re.compile(r"多少|几[个件条次人篇天项名场期家批份户]|多久|多长时间|数量|金额|几何")
+_ASKS_QUANTITY_EN = re.compile(r"\bhow (?:many|much|long)\b|\bnumber of\b|\bwhat (?:was|is) the "
+                               r"(?:total|number|amount)\b|\b(?:rate|percentage|proportion|count)\b",
+                               re.I)
+_ASKED_UNIT_ZH = re.compile(rf"(?:多少|几)\s*({_UNIT_RE})")
+_ASKED_UNIT_EN: dict[str, tuple[str, ...]] = {
+    r"\bitems?\b": ("条", "件"), r"\bpieces?\b": ("条", "件"), r"\bdocuments?\b": ("件", "个"),
+    r"\baccounts?\b": ("个",), r"\bfollowers?\b|\bpeople\b|\bpersons?\b|\bsubscribers\b": ("人",),
+    r"\bbatch(?:es)?\b": ("批次",), r"\btimes?\b|\bsessions?\b": ("次", "场"),
+    r"\bdays?\b": ("天", "个工作日", "工作日"), r"\byuan\b|\bfees?\b|\bmoney\b": ("元", "万元"),
+    r"\brequests?\b|\bapplications?\b|\bcases?\b|\binquiries\b": ("件",),
+    r"\barticles?\b|\binterpretations?\b": ("篇", "个", "条"),
+}
+_ASKS_PERSON = re.compile(r"谁|哪位|什么人|负责人|\bwho\b|\bwhom\b", re.I)
+_PERSON = re.compile(r"(?:副?(?:局长|主任|秘书长|市长|县长|区长|处长|科长|书记|部长|厅长|主席|组长)"
+                     r"[\u4e00-\u9fff]{2,3}(?:负责|同志|担任|分管|主管|[，。；、]))|由[^，。；]{2,24}负责")
+_NEGATION = re.compile(r"无|未|没有|不存在|零")
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
+_FULL_STOP = re.compile(r"(?<=[。！？!?])|\n+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+# Tuned on ../shared/corpus and the generated sample corpus (scripts/calibrate_passages.py).
+MIN_COVERAGE = 0.6
+KEY_WEIGHT = 0.4  # a term at least this heavy must appear in the answer sentence
+RARE_WEIGHT = 0.8  # ... and one this heavy even in a long question
+MIN_EN_COSINE = 0.45  # English question with no term we can check: the embedding must agree
+UNCHECKABLE_WEIGHT = 0.5  # an English word the term list cannot put into Chinese
+EMBED_WEIGHT_ZH = 0.3
+EMBED_WEIGHT_EN = 0.6
+SECOND_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Extract:
+    sentence: str
+    evidence: Evidence
+    score: float
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    forms: tuple[str, ...]  # spellings, any of which counts as present
+    weight: float
+    key: bool
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def fold(text: str) -> str:
+    """Text for matching: NFKC, lower case, no spaces, no markdown emphasis."""
+    return re.sub(r"[\s*_`]+", "", normalize_text(text).lower())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences end at 。！？； (kept) and at line breaks; a sentence stays whole."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and len(s.strip()) >= 2]
+
+
+def _sentences_in_context(text: str) -> list[tuple[str, str]]:
+    """(sentence, the full-stop sentence around it): a list item after '其中：' or
+    '一是……；二是……' is read together with what introduces it."""
+    out = []
+    for whole in _FULL_STOP.split(text):
+        if whole and whole.strip():
+            out.extend((part, whole.strip()) for part in split_sentences(whole))
+    return out
+
+
+def is_english(text: str) -> bool:
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return letters > 2 * len(_CJK.findall(text))
+
+
+def strip_ignored(question: str, ignore: Sequence[str]) -> str:
+    """The question without the names and years the caller already filtered on."""
+    for item in sorted({i for i in ignore if i and i.strip()}, key=len, reverse=True):
+        question = re.sub(re.escape(item.strip()), " ", question, flags=re.I)
+    return question
+
+
+def term_weight(term: str) -> float:
+    """IDF-like weight in (0, 1]; framing words weigh little, unknown words much."""
+    if term in GENERIC:
+        return 0.1
+    idf = _idf_table().get(term)
+    weight = min(idf, 12.0) / 12.0 if idf else 0.85
+    if len(term) == 1:
+        weight *= 0.4
+    return max(weight, 0.05)
+
+
+def question_terms(question: str) -> list[_Term]:
+    """The content terms of a (cleaned) question, Chinese or English.
+
+    An English word that is neither in :data:`EN_ZH`, nor a name (capitalised),
+    nor a framing word cannot be checked against Chinese text: it becomes a term
+    that never matches, weighing :data:`UNCHECKABLE_WEIGHT`.
+    """
+    text = normalize_text(question)
+    terms: dict[str, _Term] = {}
+    if is_english(text):
+        text = _english_terms(text, terms)
+        for word in re.findall(r"[A-Za-z][A-Za-z'&]*", text):
+            lower = word.lower()
+            if (len(word) > 2 and not word[0].isupper() and lower not in EN_STOPWORDS
+                    and lower not in EN_GENERIC and not _is_unit_noun(lower)):
+                terms.setdefault(lower, _Term(lower, (), UNCHECKABLE_WEIGHT, False))
+    text = text.lower()
+    for token in _words(text):
+        if not token or not re.search(r"\w", token) or token in QUESTION_WORDS:
+            continue
+        if _YEAR.match(token) or re.fullmatch(r"[a-z'\-]+", token):
+            continue  # years are filters; English words were handled above
+        if token in terms:
+            continue
+        weight = term_weight(token)
+        forms = ZH_SYNONYMS.get(token, (token,))
+        key = len(token) > 1 and token not in GENERIC and weight >= KEY_WEIGHT
+        terms[token] = _Term(token, tuple(fold(f) for f in forms), weight, key)
+    return list(terms.values())
+
+
+def _words(text: str) -> list[str]:
+    """jieba words; a word jieba guessed (not in its dictionary) that swallowed a
+    particle ('数是' in 粉丝数是多少) is cut back into dictionary words."""
+    tokenizer = segmenter()
+    out: list[str] = []
+    for token in tokenizer.lcut(text):
+        token = token.strip()
+        if len(token) > 1 and not tokenizer.FREQ.get(token) and any(ch in QUESTION_WORDS for ch in token):
+            out.extend(t for t in tokenizer.lcut(token, HMM=False) if t.strip())
+        else:
+            out.append(token)
+    return out
+
+
+def _english_terms(text: str, terms: dict[str, _Term]) -> str:
+    """Adds the EN_ZH phrases found in ``text``; returns the text without them."""
+    text = text.replace("-", " ")
+    for phrase in sorted(EN_ZH, key=len, reverse=True):
+        pattern = r"\b" + re.escape(phrase.replace("-", " ")) + r"(?:s|es|d|ed)?\b"
+        if re.search(pattern, text, re.I):
+            forms = EN_ZH[phrase]
+            weight = max(term_weight(forms[0]), 0.5)
+            key = not any(f in GENERIC for f in forms)
+            terms[phrase] = _Term(phrase, tuple(fold(f) for f in forms), weight, key)
+            text = re.sub(pattern, " ", text, flags=re.I)
+    return text
+
+
+def _is_unit_noun(word: str) -> bool:
+    """'items', 'accounts', 'people': what is counted, named by the unit, not a term."""
+    return any(re.fullmatch(pattern, word) for pattern in _ASKED_UNIT_EN)
+
+
+def expansions(question: str) -> list[str]:
+    """Chinese words a lexical search should add: the EN_ZH spellings of an English
+    question's phrases, and the synonyms (一是 for 第一个) of a Chinese one's words."""
+    text = normalize_text(question).lower()
+    if is_english(text):
+        terms: dict[str, _Term] = {}
+        _english_terms(text, terms)
+        return list(dict.fromkeys(f for t in terms.values() for f in t.forms))
+    out = [form for token in segmenter().lcut(text) for form in ZH_SYNONYMS.get(token, ())
+           if form != token]
+    return list(dict.fromkeys(out))
+
+
+def asks_quantity(question: str) -> bool:
+    return bool(_ASKS_QUANTITY_ZH.search(question) or _ASKS_QUANTITY_EN.search(question))
+
+
+def asked_units(question: str) -> tuple[str, ...]:
+    """Units the question names: 多少条 -> 条; 'how many items' -> 条, 件."""
+    units = [m.group(1) for m in _ASKED_UNIT_ZH.finditer(question)]
+    if is_english(question):
+        for pattern, us in _ASKED_UNIT_EN.items():
+            if re.search(pattern, question, re.I):
+                units.extend(us)
+    return tuple(dict.fromkeys(units))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float | None
+    unit: str  # '' for a bare count after 数/量/额 (粉丝数54373)
+    start: int
+    end: int
+
+
+def quantities(sentence: str) -> list[Quantity]:
+    """Each number with a unit (or after 数/量/额) in a sentence, in order."""
+    found = {m.start(): Quantity(_to_float(m.group(1)), m.group(2), m.start(), m.end())
+             for m in _QUANTITY.finditer(sentence)}
+    for m in _BARE_COUNT.finditer(sentence):
+        found.setdefault(m.start(1), Quantity(_to_float(m.group(1)), "", m.start(1), m.end()))
+    return [found[pos] for pos in sorted(found)]
+
+
+def _to_float(raw: str) -> float | None:
+    digits = re.sub(r"[,，]", "", raw)
+    try:
+        return float(digits)
+    except ValueError:
+        return _chinese_number(raw)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
+
+def _chinese_number(raw: str) -> float | None:
+    total, section, digit = 0, 0, None
+    for ch in raw:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in ("万", "亿"):
+            total = (total + section + (digit or 0)) * _CN_SCALES[ch]
+            section, digit = 0, None
+        elif ch in _CN_SCALES:
+            section += (1 if digit is None else digit) * _CN_SCALES[ch]
+            digit = None
+        else:
+            return None
+    return float(total + section + (digit or 0))
+
+
+def quantity_in(sentence: str, question: str) -> tuple[float, str] | None:
+    """The number and unit of ``sentence`` most likely answering a quantity ``question``.
+
+    A number is described by the words between it and the number before it
+    ("...行政复议351件，其中结果维持72件": 行政复议 describes 351) and by those after
+    it up to the next comma ("另有103件顺延到下年度答复"). Prefers a unit the
+    question names, then the number whose description shares most with the
+    question, then the first. None when the question asks no quantity.
+    """
+    found = [q for q in quantities(sentence) if q.value is not None]
+    if not found or not asks_quantity(question):
+        return None
+    units = asked_units(question)
+    terms = question_terms(question)
+
+    def rank(index: int) -> tuple[float, int]:
+        q = found[index]
+        since = found[index - 1].end if index else 0
+        wide = sentence[max(since, q.start - 30):q.start]
+        # The clause right before the number describes it best ("…建议50件，主合办政协提案85件").
+        near = re.split(r"[，,；;：:。》]", wide)[-1]
+        # ...and the words after it up to the next number or comma ("103件顺延到下年度").
+        until = found[index + 1].start if index + 1 < len(found) else len(sentence)
+        after = re.split(r"[，,。；;（(]", sentence[q.end:until], maxsplit=1)[0]
+        near, after, wide = fold(near), fold(after), fold(wide)
+        score = 0.0
+        for t in terms:
+            if any(f in near or f in after for f in t.forms):
+                score += t.weight
+            elif any(f in wide for f in t.forms):
+                score += 0.3 * t.weight
+        return (score + (1.0 if q.unit in units else 0.0), -index)
+
+    best = found[max(range(len(found)), key=rank)]
+    return float(best.value), best.unit  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- extraction
+
+
+@dataclass(frozen=True)
+class _Scored:
+    sentence: str
+    evidence: Evidence
+    score: float
+    coverage: float
+    missing: tuple[_Term, ...]
+    cosine: float | None
+
+
+def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[str] = (),
+                   embed: Callable[[list[str]], list] | None = None,
+                   max_sentences: int = 2) -> list[Extract]:
+    """The best sentence(s) of ``hits`` that answer ``question``; [] when not confident.
+
+    ``ignore``: strings the caller already filtered on (agency names, "2024年"): they
+    are removed from the question before it is scored. ``embed``: the multilingual
+    embedding function, for English questions over Chinese sentences.
+    """
+    cleaned = strip_ignored(question, ignore)
+    terms = question_terms(cleaned)
+    english = is_english(cleaned)
+    keys = [t for t in terms if t.key]
+    total = sum(t.weight for t in terms)
+    if not keys and not (english and embed is not None):
+        return []  # nothing specific asked (or nothing we can check)
+
+    candidates: list[tuple[str, str, Evidence]] = []
+    seen: set[str] = set()
+    for hit in hits:
+        for sentence, context in _sentences_in_context(hit.text):
+            key = fold(sentence)
+            if key not in seen:
+                seen.add(key)
+                candidates.append((sentence, fold(context), hit))
+    if not candidates:
+        return []
+
+    quantity = asks_quantity(cleaned)
+    units = asked_units(cleaned)
+    person = bool(_ASKS_PERSON.search(cleaned))
+    cosines = _cosines(cleaned, [s for s, _, _ in candidates], embed) if embed else None
+    embed_weight = EMBED_WEIGHT_EN if english else EMBED_WEIGHT_ZH
+
+    scored: list[_Scored] = []
+    for i, (sentence, context, hit) in enumerate(candidates):
+        folded = fold(sentence)
+        inside = [t for t in terms if any(f in folded for f in t.forms)]
+        # Terms only in the surrounding sentence count half, but do count as present.
+        around = [t for t in terms if t not in inside and any(f in context for f in t.forms)]
+        matched = sum(t.weight for t in inside) + 0.5 * sum(t.weight for t in around)
+        coverage = matched / total if total else 0.0
+        missing = tuple(t for t in keys if t not in inside and t not in around)
+        score = coverage
+        if quantity:
+            found = quantities(sentence)
+            if found:
+                score += 0.25 + (0.1 if any(q.unit in units for q in found) else 0.0)
+            elif not _NEGATION.search(sentence):
+                continue  # a quantity question is not answered without a number (or a "none")
+        if person and _PERSON.search(sentence):
+            score += 0.15
+        if cosines is not None:
+            score += embed_weight * cosines[i]
+        cosine = cosines[i] if cosines is not None else None
+        scored.append(_Scored(sentence, hit, score, coverage, missing, cosine))
+
+    accepted = [s for s in scored if _confident(s, keys, english)]
+    accepted.sort(key=lambda s: -s.score)
+    if not accepted:
+        return []
+    best = accepted[0].score
+    # A second sentence only when it is nearly as good: usually it is a distractor.
+    out = [s for s in accepted[:max_sentences] if s.score >= best - SECOND_MARGIN]
+    return [Extract(s.sentence, s.evidence, round(s.score, 4)) for s in out]
+
+
+def _confident(s: _Scored, keys: list[_Term], english: bool) -> bool:
+    if keys:
+        # Every salient term must be in the sentence; a long question may miss one,
+        # but never a rare one (新闻发布会, 访问量): that is what it asks about.
+        if len(s.missing) > (1 if len(keys) >= 4 else 0):
+            return False
+        if any(t.weight >= RARE_WEIGHT for t in s.missing):
+            return False
+        return s.coverage >= MIN_COVERAGE
+    # An English question none of whose words we can check: the embedding decides.
+    return english and s.cosine is not None and s.cosine >= MIN_EN_COSINE
+
+
+def _cosines(question: str, sentences: list[str], embed: Callable[[list[str]], list]) -> list[float]:
+    vectors = np.asarray(embed([question, *sentences]), dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1)
+    norms[norms == 0] = 1.0
+    vectors = vectors / norms[:, None]
+    return [float(x) for x in vectors[1:] @ vectors[0]]

@@ -1,0 +1,219 @@
+"""The one service every surface uses: ``Assistant.ask(question) -> Answer``.
+
+Routes, in order: table facts (exact, from SQLite); passages (hybrid retrieval,
+then the sentence that answers, or an LLM when configured); otherwise an
+abstention that says what was searched and what is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ingest.errors import InputError
+from ingest.store import Store
+
+from .answer import Answer, Evidence
+from .extract import Extract, extract_answer, quantity_in
+from .facts import FactRoute, Miss, fact_citation
+from .question import Catalog, CatalogEntry, Query, parse_question
+
+PASSAGE_HITS = 8
+
+
+class Assistant:
+    """Answers questions over the ingested reports. Collaborators come in through the constructor."""
+
+    def __init__(self, store: Store, retriever=None, llm=None, embed=None):
+        self.store = store
+        self.retriever = retriever
+        self.llm = llm
+        self.embed = embed
+        self.facts = FactRoute(store)
+        self._catalog: Catalog | None = None
+        self._catalog_key: tuple | None = None
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, **overrides) -> Assistant:
+        """Build from config.yaml / XXGK_* variables; keyword overrides as in load_config."""
+        from .config import load_config
+        from .factory import make_assistant
+
+        return make_assistant(load_config(path, **overrides))
+
+    # ------------------------------------------------------------ catalog
+
+    def catalog(self) -> Catalog:
+        records = self.store.reports(include_duplicates=False)
+        key = tuple((r.id, r.agency, r.year, r.ingested_at) for r in records)
+        if key != self._catalog_key:
+            self._catalog = Catalog(tuple(
+                CatalogEntry(r.id, r.agency, r.year, r.template, r.source_file, r.short_names)
+                for r in records if r.agency))
+            self._catalog_key = key
+        assert self._catalog is not None
+        return self._catalog
+
+    # ------------------------------------------------------------ asking
+
+    def ask(self, question: str, *, agency: str | None = None, year: int | None = None) -> Answer:
+        final = None
+        for piece in self.stream(question, agency=agency, year=year):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None
+        return final
+
+    def stream(self, question: str, *, agency: str | None = None,
+               year: int | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer (always last)."""
+        question = (question or "").strip()
+        if not question:
+            raise InputError("question", "the question is empty; type a question about the reports")
+        catalog = self.catalog()
+        query = parse_question(question, catalog, agency=agency, year=year)
+        if not catalog.entries:
+            yield from _pieces(_abstain(query, "还没有收录任何年度报告。请先运行 xxgk ingest 文件夹。",
+                                        "No reports are ingested yet. Run: xxgk ingest FOLDER"))
+            return
+        facts = self.facts.answer(query, catalog)
+        if isinstance(facts, Answer) and not query.residual:
+            yield from _pieces(facts)
+            return
+        if self.llm is not None:
+            yield from self._llm(query, catalog, facts)
+            return
+        passage = self._passages(query, catalog)
+        if passage is not None and isinstance(facts, Answer):
+            # Words the table cannot explain ("集中公开的…"): the text wins only if it has them.
+            quoted = "".join(c.quote for c in passage.citations)
+            if not all(word in quoted for word in query.residual):
+                passage = None
+        if passage is not None:
+            yield from _pieces(passage)
+        elif isinstance(facts, Answer):
+            yield from _pieces(facts)
+        else:
+            yield from _pieces(self._abstention(query, catalog, facts))
+
+    # ------------------------------------------------------------ routes
+
+    def _scope(self, query: Query, catalog: Catalog) -> list[str] | None:
+        """Report ids the question is about; None = every report."""
+        agencies = list(query.agencies) or [a for group in query.ambiguous for a in group]
+        if not agencies and not query.years:
+            return None
+        return catalog.report_ids(agencies, query.years)
+
+    def _search(self, query: Query, catalog: Catalog) -> list[Evidence]:
+        if self.retriever is None:
+            return []
+        report_ids = self._scope(query, catalog)
+        if query.unknown_agency and not query.agencies:
+            return []
+        return self.retriever.search(query.text, report_ids=report_ids, k=PASSAGE_HITS,
+                                     ignore=_ignore_terms(query, catalog))
+
+    def _passages(self, query: Query, catalog: Catalog) -> Answer | None:
+        # Table-row passages restate stored facts; the facts route already answers from those.
+        hits = [h for h in self._search(query, catalog) if h.citation.table is None]
+        if not hits:
+            return None
+        extracts = extract_answer(query.text, hits, ignore=_ignore_terms(query, catalog),
+                                  embed=self.embed)
+        if not extracts:
+            return None
+        return _passage_answer(query, extracts)
+
+    def _llm(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Iterator[str | Answer]:
+        evidence: list[Evidence] = []
+        if isinstance(facts, Answer):
+            evidence += [Evidence(_fact_text(c), c, 1.0, "fact") for c in facts.citations]
+        evidence += self._search(query, catalog)
+        if not evidence:
+            yield from _pieces(self._abstention(query, catalog, facts))
+            return
+        raw = []
+        for piece in self.llm.stream(query.text, query.language, evidence):
+            raw.append(piece)
+            yield piece
+        result = self.llm.finish("".join(raw), evidence, question=query.text)
+        if result is None:
+            yield self._abstention(query, catalog, facts)
+            return
+        citations = tuple(e.citation for e in result.cited)
+        yield Answer(question=query.text, answer=result.text, mode="llm", language=query.language,
+                     value=result.value, unit=result.unit, citations=citations,
+                     findings=self.facts._findings(citations))
+
+    def _abstention(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer:
+        if isinstance(facts, Miss):
+            return _abstain(query, facts.reason, facts.reason_en)
+        if query.unknown_agency and not query.agencies:
+            return _abstain(query, f"没有收录“{query.unknown_agency}”的年度报告。",
+                            f"No report of {query.unknown_agency} has been ingested.")
+        agencies = list(query.agencies) or [a for g in query.ambiguous for a in g]
+        if agencies and query.years and not catalog.report_ids(agencies, query.years):
+            have = "；".join(f"{a}：{'、'.join(map(str, catalog.years(a))) or '无'}" for a in agencies)
+            return _abstain(query, f"没有收录{'、'.join(agencies)}{'、'.join(map(str, query.years))}年的报告"
+                                   f"（已收录 {have}）。",
+                            f"No report of {', '.join(agencies)} for {', '.join(map(str, query.years))} "
+                            f"is ingested (available: {have}).")
+        scope = "、".join(f"{a}" for a in agencies) or f"全部{len(catalog.agencies)}个单位"
+        years = "、".join(map(str, query.years))
+        scope_zh = f"{scope}{years + '年' if years else ''}的报告"
+        scope_en = (", ".join(agencies) or f"all {len(catalog.agencies)} agencies") + (
+            f" ({', '.join(map(str, query.years))})" if query.years else "")
+        return _abstain(
+            query,
+            f"在{scope_zh}中没有找到能回答这个问题的数字或语句：它不是年报统计表中的栏目，正文也没有提到。"
+            "报告没有提供的内容，这里不做推测。",
+            f"Searched the reports of {scope_en}: no table cell or sentence answers this. It is not "
+            "one of the template's table entries and the text does not state it; xxgk does not guess.")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _pieces(answer: Answer) -> Iterator[str | Answer]:
+    yield from answer.answer.splitlines(keepends=True)
+    yield answer
+
+
+def _abstain(query: Query, zh: str, en: str) -> Answer:
+    return Answer(question=query.text, answer=zh if query.language == "zh" else en, mode="none",
+                  language=query.language, abstained=True)
+
+
+def _ignore_terms(query: Query, catalog: Catalog) -> list[str]:
+    terms: list[str] = list(query.mentions)
+    for entry in catalog.entries:
+        if entry.agency in query.agencies:
+            terms += [entry.agency, *entry.short_names]
+    terms += [f"{y}年" for y in query.years] + [str(y) for y in query.years]
+    return [t for t in dict.fromkeys(terms) if t]
+
+
+def _fact_text(citation) -> str:
+    return f"{citation.agency} {citation.year}年 {citation.label} = {citation.quote.rsplit('：', 1)[-1]}"
+
+
+def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:
+    best = extracts[0]
+    c = best.evidence.citation
+    quote = "".join(e.sentence for e in extracts)
+    where = f"{c.agency}{c.year}年报告" if c.agency else Path(c.source_file).name
+    section = (c.section or "").split(" > ")[0]
+    if query.language == "zh":
+        text = f"据{where}{f'（{section}）' if section else ''}：“{quote}”"
+    else:
+        text = f"From the {c.year} report of {c.agency}{f' ({section})' if section else ''}: “{quote}”"
+    quantity = quantity_in(best.sentence, query.text)
+    value, unit = quantity if quantity else (None, None)
+    citations = tuple(dataclasses.replace(e.evidence.citation, quote=e.sentence) for e in extracts)
+    return Answer(question=query.text, answer=text, mode="passages", language=query.language,
+                  value=value, unit=unit, citations=citations)
+
+
+__all__ = ["Assistant", "fact_citation"]

@@ -1,0 +1,231 @@
+"""Hybrid passage retrieval over generated reports: BM25, fusion with the dense index,
+report filters, duplicates, index rebuilds and the langchain retriever interface."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+from conftest import BigramEmbedding
+from langchain_core.documents import Document
+
+from assistant.answer import Evidence
+from assistant.retrieval import HybridRetriever, tokenize
+from ingest.index import PassageIndex
+
+
+class FakeIndex(PassageIndex):
+    """A dense index whose ranking the test chooses; records the filters it was given."""
+
+    def __init__(self, ranking: list[str] | None = None, fail: bool = False) -> None:
+        self.ranking = ranking or []
+        self.fail = fail
+        self.calls: list[dict] = []
+
+    def query(self, text, k=8, where=None):
+        self.calls.append({"text": text, "k": k, "where": where})
+        if self.fail:
+            raise RuntimeError("chroma is down")
+        allowed = set(where["report_id"]["$in"]) if where else None
+        hits = [pid for pid in self.ranking if allowed is None or pid.split("|")[0] in allowed]
+        return [(pid.split("|")[1], 0.1 * n) for n, pid in enumerate(hits[:k])]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, sample_files):
+    """Three files ingested once: the 2023 report as PDF and HTML (a duplicate) and the 2019 text."""
+    from assistant.config import load_config
+    from assistant.factory import make_index, make_ingestor
+
+    config = load_config(environ={}, data_dir=tmp_path_factory.mktemp("retrieval") / "data")
+    ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
+    files = sample_files["files"]
+    results = ingestor.ingest([files["pdf2021"], files["text"], files["html"]])
+    assert all(r.status == "ingested" for r in results), [r.reason for r in results]
+    by_path = {r.path: r for r in results}
+    ids = {
+        "2021": by_path[str(files["pdf2021"])].report_id,
+        "2019": by_path[str(files["text"])].report_id,
+        "html": by_path[str(files["html"])].report_id,
+    }
+    records = {r.id: r for r in ingestor.store.reports()}
+    duplicates = [rid for rid, r in records.items() if r.duplicate_of]
+    assert len(duplicates) == 1
+    return {"ingestor": ingestor, "ids": ids, "duplicate": duplicates[0],
+            "reports": sample_files["reports"]}
+
+
+def _stored_id(store, report_id: str, sentence: str) -> str:
+    return next(p.id for p in store.passages(report_id) if sentence in p.passage.text)
+
+
+# ------------------------------------------------------------------ tokenize
+
+
+def test_tokenize_drops_punctuation_and_stopwords_keeps_ascii_and_numbers():
+    tokens = tokenize("全年收取了政府信息公开信息处理费 3940 元。WeChat 公众号！")
+    assert "3940" in tokens and "wechat" in tokens
+    assert "信息处理费" in tokens and "收取" in tokens
+    assert not {"了", "。", "！", " ", ""} & set(tokens)
+    # Normalised first: full-width digits and CJK radical look-alikes fold to the usual form.
+    assert "2024" in tokenize("２０２４年") and "人民" in tokenize("⼈⺠政府")
+
+
+# ------------------------------------------------------------------ search
+
+
+def test_bm25_finds_the_passage_holding_a_prose_fact(loaded):
+    store = loaded["ingestor"].store
+    report = loaded["reports"]["2021"]
+    retriever = HybridRetriever(store=store, index=None)
+    hits = retriever.search("全年收取了多少信息处理费？", k=3)
+    assert hits and all(isinstance(h, Evidence) for h in hits)
+    top = hits[0]
+    assert report.facts_in_prose["processing_fee"] in top.text
+    assert top.kind == "passage" and top.passage_id and top.score > 0
+    c = top.citation
+    assert (c.report_id, c.agency, c.year) == (loaded["ids"]["2021"], report.agency, report.year)
+    assert c.source_file.endswith("qingshi-2023.pdf") and c.page and c.page >= 1
+    assert c.section and c.section.startswith("六、") and c.quote == top.text
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_table_row_passages_cite_their_table_and_row(loaded):
+    retriever = HybridRetriever(store=loaded["ingestor"].store, index=None)
+    hits = retriever.search("表三 本年新收政府信息公开申请数量 总计", k=8,
+                            report_ids=[loaded["ids"]["2021"]])
+    rows = [h for h in hits if h.citation.table]
+    assert rows, "a table-row passage should match the row's label"
+    assert rows[0].citation.table and rows[0].citation.row
+    assert rows[0].citation.label and rows[0].text.startswith(rows[0].citation.label)
+
+
+def test_fusion_puts_a_passage_found_by_both_searches_first(loaded):
+    store = loaded["ingestor"].store
+    rid = loaded["ids"]["2021"]
+    query = "政务新媒体 政策解读 培训"
+    lexical = HybridRetriever(store=store, index=None).search(query, report_ids=[rid], k=10)
+    assert len(lexical) >= 3
+    both = lexical[1].passage_id  # second by BM25 ...
+    only_dense = next(p.id for p in store.passages(rid)
+                      if p.id not in {h.passage_id for h in lexical})
+    fake = FakeIndex([f"{rid}|{only_dense}", f"{rid}|{both}"])  # ... and second by the index
+    hits = HybridRetriever(store=store, index=fake).search(query, report_ids=[rid], k=5)
+    assert hits[0].passage_id == both
+    assert only_dense in {h.passage_id for h in hits}
+    assert fake.calls[0]["where"] == {"report_id": {"$in": [rid]}}
+
+
+def test_hybrid_search_with_the_real_index_finds_the_fact(loaded):
+    ingestor = loaded["ingestor"]
+    report = loaded["reports"]["2019"]
+    retriever = HybridRetriever(store=ingestor.store, index=ingestor.index, k=4)
+    hits = retriever.search("政府信息公开工作由谁具体负责", report_ids=[loaded["ids"]["2019"]])
+    assert report.facts_in_prose["person_in_charge"] in hits[0].text
+
+
+def test_report_filter_restricts_both_searches(loaded):
+    ingestor = loaded["ingestor"]
+    rid = loaded["ids"]["2019"]
+    spy = FakeIndex([f"{loaded['ids']['2021']}|x", f"{rid}|{ingestor.store.passages(rid)[0].id}"])
+    retriever = HybridRetriever(store=ingestor.store, index=spy)
+    hits = retriever.search("政府信息公开工作由谁具体负责", report_ids={rid}, k=20)
+    assert hits and {h.citation.report_id for h in hits} == {rid}
+    assert spy.calls[-1]["where"] == {"report_id": {"$in": [rid]}}
+    real = HybridRetriever(store=ingestor.store, index=ingestor.index)
+    assert {h.citation.report_id for h in real.search("结转下年度", report_ids=[rid], k=20)} == {rid}
+
+
+def test_an_empty_filter_returns_nothing_not_everything(loaded):
+    ingestor = loaded["ingestor"]
+    spy = FakeIndex()
+    retriever = HybridRetriever(store=ingestor.store, index=spy)
+    assert retriever.search("政府信息公开申请", report_ids=[]) == []
+    assert retriever.search("政府信息公开申请", report_ids=set()) == []
+    assert retriever.search("政府信息公开申请", report_ids=["no-such-report"]) == []
+    assert spy.calls == [], "a filter that matches nothing must not reach the index"
+    assert retriever.search("   ") == [] and retriever.search("申请", k=0) == []
+
+
+def test_passages_of_duplicate_reports_are_never_returned(loaded):
+    ingestor = loaded["ingestor"]
+    dup = loaded["duplicate"]
+    primary = ingestor.store.report(dup).duplicate_of
+    # The index holds the duplicate's passages too; ask for them first.
+    spy = FakeIndex([f"{dup}|{p.id}" for p in ingestor.store.passages(dup)])
+    for index in (None, ingestor.index, spy):
+        retriever = HybridRetriever(store=ingestor.store, index=index)
+        hits = retriever.search("全年主动公开政府信息 政策解读 新闻发布会", k=30)
+        assert hits and dup not in {h.citation.report_id for h in hits}
+        assert primary in {h.citation.report_id for h in hits}
+    assert HybridRetriever(store=ingestor.store, index=ingestor.index).search(
+        "全年主动公开政府信息", report_ids=[dup]) == []
+    assert dup not in spy.calls[0]["where"]["report_id"]["$in"]
+
+
+def test_the_index_is_rebuilt_when_reports_are_added(ingestor, sample_files):
+    files = sample_files["files"]
+    [first] = ingestor.ingest([files["pdf2021"]])
+    retriever = HybridRetriever(store=ingestor.store, index=ingestor.index)
+    person = sample_files["reports"]["2019"].facts_in_prose["person_in_charge"]
+    before = retriever.search("政府信息公开工作由谁具体负责", k=20)
+    assert {h.citation.report_id for h in before} == {first.report_id}
+    [second] = ingestor.ingest([files["text"]])
+    after = retriever.search("政府信息公开工作由谁具体负责", k=20)
+    assert second.report_id in {h.citation.report_id for h in after}
+    assert any(person in h.text for h in after if h.citation.report_id == second.report_id)
+    ingestor.delete(second.report_id)
+    assert {h.citation.report_id for h in retriever.search("由谁具体负责", k=20)} == {first.report_id}
+
+
+def test_dense_failure_falls_back_to_bm25(loaded):
+    retriever = HybridRetriever(store=loaded["ingestor"].store, index=FakeIndex(fail=True))
+    hits = retriever.search("全年收取了多少信息处理费", k=3)
+    assert hits and loaded["reports"]["2021"].facts_in_prose["processing_fee"] in hits[0].text
+
+
+def test_english_query_reaches_chinese_passages_through_the_term_list(loaded):
+    retriever = HybridRetriever(store=loaded["ingestor"].store, index=None)
+    hits = retriever.search("How much information processing fee was collected?", k=3,
+                            report_ids=[loaded["ids"]["2021"]])
+    assert hits and loaded["reports"]["2021"].facts_in_prose["processing_fee"] in hits[0].text
+
+
+def test_ignored_names_do_not_pull_in_the_preface(loaded):
+    report = loaded["reports"]["2021"]
+    retriever = HybridRetriever(store=loaded["ingestor"].store, index=None)
+    question = f"{report.agency}{report.year}年全年收取了多少信息处理费？"
+    hits = retriever.search(question, k=1, report_ids=[loaded["ids"]["2021"]],
+                            ignore=[report.agency, f"{report.year}年"])
+    assert report.facts_in_prose["processing_fee"] in hits[0].text
+
+
+def test_bm25_search_is_fast(loaded):
+    retriever = HybridRetriever(store=loaded["ingestor"].store, index=None)
+    retriever.search("预热")  # builds the index
+    times = []
+    for query in ("全年主动公开了多少条政府信息", "政务新媒体", "行政复议", "信息处理费",
+                  "How many training sessions were organised?"):
+        started = time.perf_counter()
+        retriever.search(query, report_ids=[loaded["ids"]["2021"]])
+        retriever.search(query)
+        times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.05
+
+
+# ------------------------------------------------------------------ langchain
+
+
+def test_invoke_returns_documents_with_citation_metadata(loaded):
+    ingestor = loaded["ingestor"]
+    rid = loaded["ids"]["2019"]
+    retriever = HybridRetriever(store=ingestor.store, index=ingestor.index, k=3, report_ids=[rid])
+    docs = retriever.invoke("政府信息公开工作由谁具体负责")
+    assert 0 < len(docs) <= 3 and all(isinstance(d, Document) for d in docs)
+    meta = docs[0].metadata
+    assert meta["report_id"] == rid and meta["passage_id"]
+    assert meta["citation"]["report_id"] == rid
+    assert meta["citation"]["quote"] == docs[0].page_content
+    assert {"source_file", "agency", "year", "page", "section"} <= set(meta["citation"])
+    assert HybridRetriever(store=ingestor.store, index=None, report_ids=[]).invoke("申请") == []
