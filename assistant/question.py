@@ -301,7 +301,7 @@ def find_years(text: str, catalog: Catalog, agencies: Sequence[str],
             add(y, recent.start(), recent.end())
     comparing = bool(re.search(r"比|同比|较|than|compared|from", text, flags=re.IGNORECASE))
     for pattern, offset in ((r"前年|the year before last", -1), (r"去年|last year", 0),
-                            (r"今年|this year", 1)):
+                            (r"今年", 1)):  # English "this year" is in labels ("issued this year")
         m = re.search(pattern, text, flags=re.IGNORECASE)
         if m and newest and spans.free(m.start(), m.end()):
             spans.take(m.start(), m.end())
@@ -335,6 +335,8 @@ def find_metrics(text: str, language: str, spans: _Spans) -> list[Metric]:
     row_spans, col_spans = _Spans(list(spans.taken)), _Spans(list(spans.taken))
     row_hits = _longest_first(_matches(haystack, _term_patterns(tpl.ROW_TERMS, language)), row_spans)
     col_hits = _longest_first(_matches(haystack, _term_patterns(tpl.COLUMN_TERMS, language)), col_spans)
+    # A column word inside a row label ("3.其他") is part of the row.
+    col_hits = [(a, b, t) for a, b, t in col_hits if not any(ra <= a and b <= rb for ra, rb, _ in row_hits)]
     for start, end, _ in row_hits + col_hits:
         spans.take(start, end)
     row_terms: list[tpl.Term] = []

@@ -194,3 +194,24 @@ def test_language():
     assert language_of("淮安市2024年行政处罚多少件") == "zh"
     assert language_of("How many administrative penalties in 2019") == "en"
     assert language_of("How many 予以公开 requests in 2024?") == "en"
+
+
+def _coverage_questions():
+    from ingest import template as tpl
+
+    for table, rows in tpl.ROWS.items():
+        for key, row in rows.items():
+            yield f"淮安市政府2024年{row.zh}多少件？", table, key, None
+            yield f"How many {row.en} did Huai'an report in 2024?", table, key, None
+            for column_key in (row.columns if table == T2 else tpl.COLUMNS[table]):
+                col = tpl.column(table, column_key)
+                yield f"淮安市政府2024年{row.zh}{col.zh}多少？", table, key, column_key
+                yield f"Huai'an 2024: {row.en}, {col.en}?", table, key, column_key
+
+
+@pytest.mark.parametrize("question, table, row, column", list(_coverage_questions()))
+def test_every_row_and_column_of_the_template_can_be_asked_for(question, table, row, column):
+    """By its printed label in Chinese and by its English name."""
+    metrics = parse(question).metrics
+    assert any(m.table == table and row in m.rows and (column is None or column in m.columns)
+               for m in metrics), metrics
