@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from ingest import template as tpl
-from ingest.checks import carry_over_findings
 from ingest.errors import InputError, XxgkError
 from ingest.pipeline import FileResult, Overrides
 from ingest.store import Store
@@ -292,24 +291,11 @@ def cmd_facts(args, config: Config) -> int:
 
 def all_findings(store: Store) -> list[dict]:
     """Stored findings plus the cross-year carry-over check across every stored pair."""
-    reports = store.reports(include_duplicates=False)
-    out = []
-    for record in reports:
-        for _, finding in store.findings(record.id):
-            out.append({"report_id": record.id, "agency": record.agency, "year": record.year,
-                        "source_file": record.source_file, **finding.__dict__})
-    by_key = {(r.agency, r.year): r for r in reports if r.agency and r.year}
-    for (agency, year), record in by_key.items():
-        previous = by_key.get((agency, year - 1))
-        if previous is None:
-            continue
-        stored = {f["check"] for f in out if f["report_id"] == record.id}
-        for finding in carry_over_findings(store.fact_map(previous.id), store.fact_map(record.id),
-                                           year - 1, year):
-            if finding.check not in stored:
-                out.append({"report_id": record.id, "agency": agency, "year": year,
-                            "source_file": record.source_file, **finding.__dict__})
-    return out
+    from .facts import consistency_findings
+
+    return [{"report_id": record.id, "agency": record.agency, "year": record.year,
+             "source_file": record.source_file, **finding.__dict__}
+            for record, finding in consistency_findings(store)]
 
 
 def cmd_check(args, config: Config) -> int:

@@ -7,13 +7,15 @@ shares) cite every cell they used.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingest import template as tpl
 from ingest.cells import format_number
-from ingest.models import Citation, Fact
-from ingest.store import Store
+from ingest.checks import carry_over_findings
+from ingest.models import Citation, Fact, Finding
+from ingest.store import ReportRecord, Store
 
 from .answer import Answer, FindingNote
 from .question import Catalog, CatalogEntry, Metric, Query
@@ -123,6 +125,8 @@ class FactRoute:
 
     def answer(self, query: Query, catalog: Catalog) -> Answer | Miss | None:
         """None: the question names no table cells."""
+        if query.operation == "check":
+            return self._check(query, catalog)
         if not query.metrics:
             return None
         agencies = list(query.agencies)
@@ -356,6 +360,38 @@ class FactRoute:
         return self._answer(query, "\n".join(lines), round(value, 1) if value is not None else None,
                             "%", used, readings_note)
 
+    def _check(self, query: Query, catalog: Catalog) -> Answer | Miss:
+        """Does the report add up? Its findings, each with the cells involved."""
+        agencies = list(query.agencies) or [a for g in query.ambiguous for a in g]
+        if not agencies and query.unknown_agency:
+            return Miss(f"没有收录“{query.unknown_agency}”的年度报告。",
+                        f"No report of {query.unknown_agency} has been ingested.")
+        entries, missing = self._entries(query, catalog, agencies or catalog.agencies)
+        if not entries:
+            return missing or Miss("还没有收录任何年度报告。", "No reports have been ingested yet.")
+        findings = consistency_findings(self.store, {e.report_id for e in entries})
+        zh = query.language == "zh"
+        lines, readings = [], []
+        for entry in entries:
+            mine = [f for r, f in findings if r.id == entry.report_id]
+            facts = self._facts(entry)
+            cells = [facts[c] for f in mine for c in f.cells if c in facts]
+            reading = Reading(entry, Metric(tpl.T3, ("total_handled",)), None, facts=cells)
+            readings.append(reading)
+            checked = len(tpl.identities(entry.template or tpl.TEMPLATE_2021))
+            if not mine:
+                lines.append(f"{entry.agency}{entry.year}年报告的表格自洽：{checked}项勾稽关系均成立。" if zh else
+                             f"{entry.agency}'s {entry.year} report adds up: all {checked} identities hold.")
+                continue
+            lines.append(f"{entry.agency}{entry.year}年报告有{len(mine)}处不能自洽：" if zh else
+                         f"{entry.agency}'s {entry.year} report does not add up in {len(mine)} place(s):")
+            lines += [f"  {n}. {f.message if zh else f.message_en}" for n, f in enumerate(mine, 1)]
+        answer = self._answer(query, "\n".join(lines), None, None, readings, ())
+        notes = tuple(FindingNote(r.id, r.agency, r.year, f.check, f.message, f.message_en, f.cells)
+                      for r, f in findings)
+        citations = answer.citations or tuple(report_citation(e) for e in entries)
+        return dataclasses.replace(answer, answer="\n".join(lines), findings=notes, citations=citations)
+
     # ------------------------------------------------------------ text and citations
 
     def _line(self, reading: Reading, language: str) -> str:
@@ -439,6 +475,33 @@ _LINES = {
     "en": {"template": "{where}: {gap}", "unread": "{where}: {label} could not be read from the table.",
            "blank": "{where}: {label} is blank in the report.", "value": "{where}: {label} = {value}{unit}."},
 }
+
+
+def consistency_findings(store: Store, only: set[str] | None = None) -> list[tuple[ReportRecord, Finding]]:
+    """Stored findings of each report (duplicates aside), plus the carry-over check against
+    the year before, for reports ingested in any order. ``only``: these report ids."""
+    records = store.reports(include_duplicates=False)
+    by_key = {(r.agency, r.year): r for r in records if r.agency and r.year}
+    out: list[tuple[ReportRecord, Finding]] = []
+    for record in records:
+        if only is not None and record.id not in only:
+            continue
+        stored = [f for _, f in store.findings(record.id)]
+        out += [(record, f) for f in stored]
+        previous = by_key.get((record.agency, record.year - 1)) if record.year else None
+        if previous is None:
+            continue
+        seen = {f.check for f in stored}
+        for finding in carry_over_findings(store.fact_map(previous.id), store.fact_map(record.id),
+                                           previous.year, record.year):
+            if finding.check not in seen:
+                out.append((record, finding))
+    return out
+
+
+def report_citation(entry: CatalogEntry) -> Citation:
+    return Citation(source_file=entry.source_file, report_id=entry.report_id, agency=entry.agency,
+                    year=entry.year, page=None, section="表二至表四")
 
 
 def fact_citation(entry: CatalogEntry, fact: Fact) -> Citation:

@@ -16,7 +16,7 @@ from ingest import template as tpl
 from ingest.normalize import fold_label, normalize_text
 from ingest.recognize import short_names, split_place
 
-Operation = Literal["lookup", "sum", "diff", "rank", "share", "rate"]
+Operation = Literal["lookup", "sum", "diff", "rank", "share", "rate", "check"]
 
 
 # ---------------------------------------------------------------- catalog
@@ -372,6 +372,8 @@ def find_metrics(text: str, language: str, spans: _Spans) -> list[Metric]:
 # ---------------------------------------------------------------- operation
 
 _OPERATIONS: tuple[tuple[Operation, str], ...] = (
+    ("check", r"自洽|勾稽|加起来对|对得上|对不上|是否一致|不一致|矛盾|有没有错|数据有误|算错|核对|校验|"
+              r"add up|adds up|consistent|inconsisten|contradict|errors? in|mistakes?"),
     ("rate", r"公开率|disclosure rate|grant rate"),
     ("share", r"占比|比例|比重|百分之|占[^，。？?]{0,12}(?:多少|几成|%)|percent|share of|proportion|what fraction"),
     ("rank", r"最多|最少|最高|最低|最大|最小|排名|排序|排行|前[一二三四五六七八九十\d]+(?:名|位|个)?|哪个|哪家|哪一|哪些|"

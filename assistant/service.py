@@ -8,10 +8,14 @@ abstention that says what was searched and what is missing.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ingest import template as tpl
 from ingest.errors import InputError
+from ingest.models import Citation
+from ingest.passages import section_key
 from ingest.store import Store
 
 from .answer import Answer, Evidence
@@ -90,6 +94,8 @@ class Assistant:
             quoted = "".join(c.quote for c in passage.citations)
             if not all(word in quoted for word in query.residual):
                 passage = None
+        if passage is None and facts is None:
+            passage = self._section(query, catalog)
         if passage is not None:
             yield from _pieces(passage)
         elif isinstance(facts, Answer):
@@ -125,6 +131,30 @@ class Assistant:
         if not extracts:
             return None
         return _passage_answer(query, extracts)
+
+    def _section(self, query: Query, catalog: Catalog) -> Answer | None:
+        """'有哪些问题': the report's own section on problems (or improvements) answers."""
+        intent = section_intent(query.text)
+        report_ids = self._scope(query, catalog)
+        if intent is None or not report_ids or len(report_ids) > 1:
+            return None
+        _, _, narrowing = tpl.SECTION_QUESTIONS[intent]
+        entry = next(e for e in catalog.entries if e.report_id == report_ids[0])
+        passages = [p.passage for p in self.store.passages(entry.report_id)
+                    if p.passage.kind == "prose"
+                    and section_key(p.passage.section.split(" > ")[0]) == "problems"]
+        narrowed = [p for p in passages if any(w in p.section.partition(" > ")[2] for w in narrowing)]
+        chosen = (narrowed or passages)[:2]
+        if not chosen:
+            return None
+        citations = tuple(Citation(entry.source_file, entry.report_id, entry.agency, entry.year,
+                                   p.page, p.section, quote=p.text) for p in chosen)
+        quote = "".join(p.text for p in chosen)
+        section = chosen[0].section
+        text = (f"据{entry.agency}{entry.year}年报告（{section}）：“{quote}”" if query.language == "zh"
+                else f"From the {entry.year} report of {entry.agency} ({section}): “{quote}”")
+        return Answer(question=query.text, answer=text, mode="passages", language=query.language,
+                      citations=citations)
 
     def _llm(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Iterator[str | Answer]:
         evidence: list[Evidence] = []
@@ -174,6 +204,14 @@ class Assistant:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def section_intent(question: str) -> str | None:
+    lowered = question.lower()
+    for key, (zh, en, _) in tpl.SECTION_QUESTIONS.items():
+        if any(re.search(p, lowered) for p in zh + en):
+            return key
+    return None
 
 
 def _pieces(answer: Answer) -> Iterator[str | Answer]:

@@ -335,6 +335,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("other", "六、其他需要报告的事项", "other matters", (r"其他需要报告的事项",)),
 )
 
+# Questions about a whole prose section ("有哪些问题"): the section's own text answers.
+# key -> (zh patterns, en patterns, sub-heading words that narrow it)
+SECTION_QUESTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "improvements": ((r"改进|整改|措施|下一步|打算",),
+                     (r"improv\w*", r"measures", r"next steps?", r"plans?"), ("改进", "整改", "措施", "下一步")),
+    "problems": ((r"问题|不足|短板|差距",), (r"problems?", r"shortcomings?", r"weakness\w*", r"issues"),
+                 ("问题", "不足")),
+}
+
 # --------------------------------------------------------------------------
 # Identities (TEMPLATE.md "Identities a correct report satisfies")
 # --------------------------------------------------------------------------

@@ -143,3 +143,11 @@ def test_llm_server_down_is_reported(loaded):
         "enabled": True, "base_url": "http://127.0.0.1:9/v1", "timeout_s": 2})})
     with pytest.raises(BackendUnavailable, match="127.0.0.1:9"):
         make_assistant(config, store, index).ask(PROSE_Q)
+
+
+def test_question_about_the_problems_section_quotes_it(loaded):
+    (config, store, index), reports = loaded
+    answer = make_assistant(config, store, index).ask("青石市人民政府2023年的政府信息公开工作存在哪些问题？")
+    assert answer.mode == "passages" and answer.citations
+    assert all(c.section.startswith("五、") for c in answer.citations)
+    assert reports["2021"].fact_answers["first_problem"] in answer.answer

@@ -155,3 +155,16 @@ def test_blank_cell_is_not_a_zero(ingestor, tmp_path):
                   metrics=(Metric(table, (row,), (column,)),))
     answer = FactRoute(ingestor.store).answer(query, Assistant(ingestor.store).catalog())
     assert answer.value is None and "为空" in answer.answer and answer.citations
+
+
+def test_does_the_report_add_up(facts_only, stored):
+    _, reports = stored
+    bad = reports["inconsistent"]
+    answer = facts_only.ask("青石市人民政府2022年的报告加起来对吗？")
+    assert answer.mode == "facts" and "不能自洽" in answer.answer and answer.findings
+    assert any(bad.broken in f.cells for f in answer.findings)
+    assert any((c.table, c.row, c.column) == bad.broken for c in answer.citations)
+    # The 2023 report adds up on its own; the fixture years do not chain, which is reported too.
+    other = facts_only.ask("Does the 2023 report of the Qingshi Municipal People's Government add up?")
+    assert other.language == "en" and other.findings
+    assert all(cell[1] == "carried_over" for f in other.findings for cell in f.cells)
