@@ -30,6 +30,7 @@ lint: install
 
 bench: install
 	$(BIN)/python scripts/bench_ingest.py ../shared/corpus
+	$(BIN)/python scripts/bench_ask.py
 
 clean:
 	rm -rf data .pytest_cache

@@ -164,7 +164,9 @@ def format_answer(answer) -> str:
         where = Path(c.source_file).name + (f" p.{c.page}" if c.page else "")
         what = c.label or c.section or ""
         quote = c.quote if len(c.quote) <= 120 else c.quote[:117] + "…"
-        lines.append(f"  [{n}] {c.agency or '?'} {c.year or '?'} · {where} · {what}\n      {quote}")
+        lines.append(f"  [{n}] {c.agency or '?'} {c.year or '?'} · {where} · {what}")
+        if quote:
+            lines.append(f"      {quote}")
     return "\n".join(lines)
 
 
@@ -340,16 +342,29 @@ def cmd_demo(args, config: Config) -> int:
     ingestor = _ingestor(config)
     results = ingestor.ingest([out], progress=lambda r: print(_summary_line(r), flush=True))
     _print_totals(results, False)
-    store = ingestor.store
-    first = next((r for r in store.reports(include_duplicates=False) if r.agency), None)
-    if first is not None:
-        fact = store.fact_map(first.id).get((tpl.T3, "new_received", "total"))
-        if fact is not None:
-            print(f"\nSample lookup — {first.agency}{first.year}年本年新收政府信息公开申请总计: "
-                  f"{fact.raw} 件  [{Path(first.source_file).name}, p.{fact.page}, "
-                  f"{tpl.cell_label(tpl.T3, 'new_received', 'total')}]")
-    print("\nNext: xxgk reports · xxgk facts --agency NAME · xxgk check")
+    from .factory import make_assistant
+
+    assistant = make_assistant(config, store=ingestor.store, index=ingestor.index)
+    for question in demo_questions(assistant):
+        print(f"\nQ: {question}\n{format_answer(assistant.ask(question))}")
+    print("\nNext: xxgk ask \"QUESTION\" · xxgk reports · xxgk facts --agency NAME · xxgk check")
     return EXIT_INGEST_FAILED if any(r.failed for r in results) else 0
+
+
+def demo_questions(assistant) -> list[str]:
+    """Questions that show each route on whatever is ingested: a cell (zh, en), a comparison,
+    a sentence of the prose, a consistency check, and one the reports cannot answer."""
+    entries = assistant.catalog().entries
+    if not entries:
+        return []
+    newest = max(entries, key=lambda e: (e.year or 0, e.agency.endswith("人民政府")))
+    a, y = newest.agency, newest.year
+    return [f"{a}{y}年新收了多少件政府信息公开申请？",
+            f"How many administrative penalty decisions did {a} make in {y}?",
+            f"{a}{y}年行政复议比{y - 1}年多还是少？",
+            f"{a}{y}年在运维的政务新媒体有多少个？",
+            f"{a}{y}年的报告加起来对吗？",
+            f"{a}{y}年政府信息公开工作的经费预算是多少？"]
 
 
 if __name__ == "__main__":

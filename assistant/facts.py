@@ -269,7 +269,8 @@ class FactRoute:
         if query.language == "zh":
             word = f"多{format_number(delta)}{unit}" if delta > 0 else (
                 f"少{format_number(-delta)}{unit}" if delta < 0 else "持平")
-            text = (f"{s_name}{first.label}比{o_name}{word}"
+            relation = f"比{o_name}{word}" if delta else f"与{o_name}持平"
+            text = (f"{s_name}{first.label}{relation}"
                     f"（{s_name}{format_number(first.value)}{unit}，{o_name}{format_number(second.value)}{unit}）"
                     f"{pct if delta else ''}。")
         else:
@@ -378,7 +379,8 @@ class FactRoute:
             cells = [facts[c] for f in mine for c in f.cells if c in facts]
             reading = Reading(entry, Metric(tpl.T3, ("total_handled",)), None, facts=cells)
             readings.append(reading)
-            checked = len(tpl.identities(entry.template or tpl.TEMPLATE_2021))
+            checked = sum(1 for i in tpl.identities(entry.template or tpl.TEMPLATE_2021)
+                          if all(c in facts for c in i.left + i.right))
             if not mine:
                 lines.append(f"{entry.agency}{entry.year}年报告的表格自洽：{checked}项勾稽关系均成立。" if zh else
                              f"{entry.agency}'s {entry.year} report adds up: all {checked} identities hold.")
