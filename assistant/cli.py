@@ -15,6 +15,7 @@ from ingest.pipeline import FileResult, Overrides
 from ingest.store import Store
 
 from .config import Config, load_config
+from .facts import FACT_FIELDS, fact_rows
 
 EXIT_INGEST_FAILED = 1
 
@@ -254,26 +255,9 @@ def cmd_reports(args, config: Config) -> int:
     return 0
 
 
-FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
-               "value", "unit", "source_file", "page", "label", "label_en"]
-
-
-def _fact_rows(store: Store, args):
-    reports = {r.id: r for r in store.reports()}
-    for stored in store.facts(agency=args.agency, year=args.year, table=args.table):
-        record, fact = reports[stored.report_id], stored.fact
-        yield {"agency": record.agency, "year": record.year, "table": fact.table,
-               "row": fact.row, "column": fact.column, "row_label": fact.row_label,
-               "column_label": fact.column_label, "raw": fact.raw, "value": fact.value,
-               "unit": fact.unit, "source_file": record.source_file, "page": fact.page,
-               "label": tpl.cell_label(fact.table, fact.row, fact.column),
-               "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
-               "bbox": fact.bbox.__dict__ if fact.bbox else None}
-
-
 def cmd_facts(args, config: Config) -> int:
     store = Store(config.sqlite_path)
-    rows = list(_fact_rows(store, args))
+    rows = fact_rows(store, agency=args.agency, year=args.year, table=args.table)
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

@@ -501,6 +501,28 @@ def consistency_findings(store: Store, only: set[str] | None = None) -> list[tup
     return out
 
 
+FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
+               "value", "unit", "source_file", "page", "label", "label_en"]
+
+
+def fact_rows(store: Store, *, agency: str | None = None, year: int | None = None,
+              table: str | None = None) -> list[dict]:
+    """Stored facts as flat rows (FACT_FIELDS plus bbox), duplicates of a report left out."""
+    reports = {r.id: r for r in store.reports()}
+    rows = []
+    for stored in store.facts(agency=agency, year=year, table=table):
+        record, fact = reports[stored.report_id], stored.fact
+        rows.append({
+            "agency": record.agency, "year": record.year, "table": fact.table, "row": fact.row,
+            "column": fact.column, "row_label": fact.row_label, "column_label": fact.column_label,
+            "raw": fact.raw, "value": fact.value, "unit": fact.unit,
+            "source_file": record.source_file, "page": fact.page,
+            "label": tpl.cell_label(fact.table, fact.row, fact.column),
+            "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
+            "bbox": dataclasses.asdict(fact.bbox) if fact.bbox else None})
+    return rows
+
+
 def report_citation(entry: CatalogEntry) -> Citation:
     return Citation(source_file=entry.source_file, report_id=entry.report_id, agency=entry.agency,
                     year=entry.year, page=None, section="表二至表四")
