@@ -199,7 +199,7 @@ class FactRoute:
 
     def _lookup(self, query: Query, entries: list[CatalogEntry], readings_note: tuple[str, ...],
                 *, total: bool) -> Answer | Miss:
-        zh, en = query.language == "zh", query.language == "en"
+        zh = query.language == "zh"
         lines: list[str] = []
         readings: list[Reading] = []
         for entry in entries:
@@ -222,8 +222,7 @@ class FactRoute:
         if readings_note and not total:
             lines.insert(0, "问题可以指以下几份报告，分别回答：" if zh else
                          "The question fits several reports; each is answered:")
-        text = "\n".join(lines) if len(lines) > 1 or not en else lines[0]
-        return self._answer(query, text, value, unit, good, readings_note)
+        return self._answer(query, "\n".join(lines), value, unit, good, readings_note)
 
     def _diff(self, query: Query, catalog: Catalog, agencies: Sequence[str]) -> Answer | Miss:
         metric = query.metrics[0]

@@ -65,18 +65,24 @@ class Metric:
     rows: tuple[str, ...]
     columns: tuple[str, ...] = ()
 
+    def _group(self) -> tuple[str, str] | None:
+        """The printed name of a group of rows: （三）不予公开, or 行政诉讼 for both lawsuit rows."""
+        if self.table == tpl.T4 and len(self.rows) == 2:
+            return "行政诉讼", "administrative litigation"
+        for key, rows in tpl.T3_DISPOSITION_GROUPS.items():
+            if self.table == tpl.T3 and self.rows == rows and len(rows) > 1:
+                return tpl.T3_GROUP_LABELS[key]
+        return None
+
     @property
     def label(self) -> str:
-        rows = "、".join(tpl.row(self.table, r).zh for r in self.rows)
-        if len(self.rows) == 2 and self.table == tpl.T4:
-            rows = "行政诉讼"
-        return rows
+        group = self._group()
+        return group[0] if group else "、".join(tpl.row(self.table, r).zh for r in self.rows)
 
     @property
     def label_en(self) -> str:
-        if len(self.rows) == 2 and self.table == tpl.T4:
-            return "administrative litigation"
-        return ", ".join(tpl.row(self.table, r).en for r in self.rows)
+        group = self._group()
+        return group[1] if group else ", ".join(tpl.row(self.table, r).en for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ def find_agencies(text: str, catalog: Catalog, spans: _Spans) -> tuple[list[str]
             if len(form) >= 2:
                 owners.setdefault(form, set()).add(entry.agency)
     found = [(a, b, form) for a, b, form in _matches(text, ((re.escape(f), f) for f in owners))
-             if not _inside_other_name(text, a, str(form))]
+             if not _inside_other_name(text, a, str(form)) and not _continues_as_organ(text, b, owners)]
     named: list[str] = []
     ambiguous: list[tuple[str, ...]] = []
     for _, _, form in _longest_first(found, spans):
@@ -186,6 +192,17 @@ def _inside_other_name(text: str, start: int, form: str) -> bool:
         return False
     before = text[start - 1]
     return bool(re.match(r"[\u4e00-\u9fff]", before)) and before not in _BEFORE_NAME_OK
+
+
+_ORGAN_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:局|委员会|委(?!托)|厅|办公室|办公厅|管委会|政府(?!信息))")
+
+
+def _continues_as_organ(text: str, end: int, known_names: Iterable[str]) -> bool:
+    """'淮安市' in '淮安市教育局…' names another organ of that place, not 淮安市人民政府
+    (unless what follows is itself a known name: '淮安市人民政府和淮安市教育局')."""
+    head = re.split(r"[\d，。？?、,.\s：:]|年", text[end:], maxsplit=1)[0]
+    m = _ORGAN_AFTER.match(head)
+    return bool(m) and not any(name in m.group(0)[1:] for name in known_names if len(name) >= 3)
 
 
 _EN_ORGAN = re.compile(r"\b(?:municipal|county|provincial|district|city|people's|peoples|government|"
@@ -223,17 +240,24 @@ def _place_stem(agency: str) -> str:
     return place[: -len(level)] if level and len(place) > len(level) + 1 else place
 
 
-def find_agencies_en(text: str, catalog: Catalog) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Agencies named in English: the place by its pinyin, the organ by its English name."""
+def find_agencies_en(text: str, catalog: Catalog) -> tuple[list[str], list[tuple[str, ...]], str | None]:
+    """Agencies named in English: the place by its pinyin, the organ by its English name.
+
+    Returns named agencies, ambiguous groups, and a place+organ named that is not ingested
+    ("Huai'an Education Bureau" when only Huai'an's government is)."""
     plain = _plain_en(text)
     by_place: dict[str, list[str]] = {}
     for agency in catalog.agencies:
         stem = _place_stem(agency)
         if stem and re.search(rf"\b{_pinyin(stem)}\b", plain):
             by_place.setdefault(stem, []).append(agency)
-    named, ambiguous = [], []
-    for candidates in by_place.values():
+    organ_asked = _specific_organ_named(plain)
+    named, ambiguous, unknown = [], [], None
+    for stem, candidates in by_place.items():
         chosen = [a for a in candidates if _organ_named(a, plain)]
+        if not chosen and organ_asked:
+            unknown = f"{_pinyin(stem).capitalize()} {organ_asked}"
+            continue
         if not chosen:
             governments = [a for a in candidates if split_place(a)[1] in ("人民政府", "管委会", "管理委员会")]
             chosen = governments or candidates
@@ -241,7 +265,16 @@ def find_agencies_en(text: str, catalog: Catalog) -> tuple[list[str], list[tuple
             named.append(chosen[0])
         else:
             ambiguous.append(tuple(sorted(chosen)))
-    return named, ambiguous
+    return named, ambiguous, unknown
+
+
+def _specific_organ_named(plain_text: str) -> str | None:
+    """An organ named in English other than a bare 'government' (education bureau, DRC...)."""
+    for names in tpl.ORGAN_NAMES_EN.values():
+        for name in names:
+            if name != "government" and re.search(rf"\b{re.escape(_plain_en(name))}\b", plain_text):
+                return name
+    return None
 
 
 def _organ_named(agency: str, plain_text: str) -> bool:
@@ -262,8 +295,10 @@ _UNKNOWN_AGENCY = re.compile(
 def unknown_agency(text: str, spans: _Spans) -> str | None:
     """A place or organ named in the question that no ingested report belongs to."""
     for m in _UNKNOWN_AGENCY.finditer(text):
-        if spans.free(m.start(), m.end()) and not re.match(r"^(?:城市|地市|县市|市县|省市)", m.group(0)):
-            return m.group(0)
+        name = re.sub(r"^.*?年度?", "", m.group(0))  # "去年北京市…" -> "北京市…"
+        if (spans.free(m.start(), m.end()) and len(name) >= 3
+                and not re.match(r"^(?:城市|地市|县市|市县|省市)", name)):
+            return name
     return None
 
 
@@ -436,7 +471,7 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
     if language == "zh":
         named, ambiguous = find_agencies(text, catalog, spans)
     else:
-        named, ambiguous = find_agencies_en(text, catalog)
+        named, ambiguous, unknown_en = find_agencies_en(text, catalog)
         # Chinese names inside an English question still count.
         zh_named, zh_ambiguous = find_agencies(text, catalog, spans)
         named = list(dict.fromkeys(named + zh_named))
@@ -446,7 +481,8 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
         ambiguous = []
     unknown = None
     if not named and not ambiguous:
-        unknown = unknown_agency(text, spans) if language == "zh" else unknown_agency_en(text, catalog)
+        unknown = (unknown_agency(text, spans) if language == "zh"
+                   else unknown_en or unknown_agency_en(text, catalog))
     years, subject = find_years(text, catalog, named, spans)
     if year is not None:
         years = [year]

@@ -216,3 +216,20 @@ def test_every_row_and_column_of_the_template_can_be_asked_for(question, table, 
     metrics = parse(question).metrics
     assert any(m.table == table and row in m.rows and (column is None or column in m.columns)
                for m in metrics), metrics
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("沭阳县人民政府2023年新收多少件申请？", "沭阳县人民政府"),
+    ("淮安市发展和改革委员会2024年新收多少件申请？", "淮安市发展和改革委员会"),
+    ("淮安市人民政府办公室2024年新收多少件申请？", None),
+])
+def test_another_organ_of_a_known_place_is_not_that_place(question, unknown):
+    q = parse(question)
+    assert q.agencies == ()
+    if unknown:
+        assert q.unknown_agency == unknown
+
+
+def test_english_organ_of_a_known_place_that_is_not_ingested():
+    q = parse("How many requests did the Pingtan Education Bureau receive in 2022?")
+    assert q.agencies == () and q.unknown_agency and "education bureau" in q.unknown_agency
