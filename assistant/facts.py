@@ -8,6 +8,7 @@ shares) cite every cell they used.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -141,6 +142,12 @@ class FactRoute:
                 agencies = list(catalog.agencies)
         if not agencies:
             return Miss("还没有收录任何年度报告。", "No reports have been ingested yet.")
+        if _asks_money(query.text) and not any(
+                tpl.column(m.table, c).unit in ("万元", "元") for m in query.metrics for c in m.columns):
+            labels = "、".join(m.label for m in query.metrics)
+            return Miss(f"年报表格中“{labels}”只统计件数，不统计金额；报告表格没有提供这个金额。",
+                        f"The report's tables count {', '.join(m.label_en for m in query.metrics)} "
+                        "as a number of cases, not an amount of money; the tables do not give it.")
         op = query.operation
         if op == "rank":
             return self._rank(query, catalog, agencies)
@@ -535,6 +542,11 @@ def fact_citation(entry: CatalogEntry, fact: Fact) -> Citation:
         table=fact.table, row=fact.row, column=fact.column,
         label=tpl.cell_label(fact.table, fact.row, fact.column),
         quote=f"{fact.row_label} · {fact.column_label}：{fact.raw or '（空）'}", bbox=fact.bbox)
+
+
+def _asks_money(text: str) -> bool:
+    return bool(re.search(r"金额|多少钱|多少万?元|罚没|how much money|\byuan\b|amount of money", text,
+                          flags=re.IGNORECASE))
 
 
 def _denominator(metric: Metric) -> Metric:

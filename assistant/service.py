@@ -89,6 +89,8 @@ class Assistant:
             yield from self._llm(query, catalog, facts)
             return
         passage = self._passages(query, catalog)
+        if passage is not None and isinstance(facts, Miss) and not _mentions(passage, query.metrics):
+            passage = None  # the table has no such figure; a sentence must at least be about it
         if passage is not None and isinstance(facts, Answer):
             # Words the table cannot explain ("集中公开的…"): the text wins only if it has them.
             quoted = "".join(c.quote for c in passage.citations)
@@ -204,6 +206,18 @@ class Assistant:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _mentions(answer: Answer, metrics: Sequence) -> bool:
+    """Does a quoted sentence name one of the rows the question asked about?"""
+    quoted = "".join(c.quote for c in answer.citations)
+    for metric in metrics:
+        for key in metric.rows:
+            row = tpl.row(metric.table, key)
+            names = [re.sub(r"^[一二三四五六七八九十\d]+[、.．]|（[^）]*）", "", n) for n in (row.zh, *row.aliases)]
+            if any(len(n) >= 2 and n in quoted for n in names):
+                return True
+    return False
 
 
 def section_intent(question: str) -> str | None:

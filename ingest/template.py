@@ -496,7 +496,8 @@ ROW_TERMS: tuple[Term, ...] = (
     # 表三
     _rows_term(T3, ("new_received",),
                ("本年新收", "新收", "新申请", rf"(?:收到|接收|接到|受理|提出|提交|共收){_APPLY}",
-                r"申请(?:数量|量|数)?(?:最多|最少|排名|排序|前)", r"申请[^，。？?]{0,4}(?:收到|受理)"),
+                r"申请(?:数量|量|数)?(?:最多|最少|排名|排序|前)", r"申请[^，。？?]{0,4}(?:收到|受理)",
+                r"申请(?:总数|总量|件数)"),
                (r"\bnew\b(?:[\w'-]+ ){0,5}?requests?", r"receiv\w*", r"requests? (?:were |was )?(?:received|submitted|filed)",
                 r"requests? came from")),
     _rows_term(T3, ("carried_over",), ("上年结转", "上一?年度?结转", r"从上一?年度?结转"),

@@ -168,3 +168,11 @@ def test_does_the_report_add_up(facts_only, stored):
     other = facts_only.ask("Does the 2023 report of the Qingshi Municipal People's Government add up?")
     assert other.language == "en" and other.findings
     assert all(cell[1] == "carried_over" for f in other.findings for cell in f.cells)
+
+
+def test_money_asked_of_a_count_is_refused_not_answered_with_the_count(facts_only):
+    for question in ("青石市人民政府2023年行政处罚罚款金额是多少？",
+                     "How much money did the Qingshi Municipal People's Government collect in fines in 2023?"):
+        answer = facts_only.ask(question)
+        assert answer.abstained and answer.value is None
+        assert "金额" in answer.answer or "money" in answer.answer

@@ -95,6 +95,7 @@ def test_compared_year_and_subject():
 @pytest.mark.parametrize("question, metric", [
     ("淮安市人民政府2024年新收了多少件政府信息公开申请？", Metric(T3, ("new_received",), ("total",))),
     ("淮安2024年有多少件新申请是商业企业提出的？", Metric(T3, ("new_received",), ("business",))),
+    ("淮安市2024年依申请公开的申请总数是多少", Metric(T3, ("new_received",), ("total",))),
     ("淮安市政府2024年依申请“予以公开”的一共多少件？", Metric(T3, ("granted",), ("total",))),
     ("平潭2022年从上年结转了几件申请？", Metric(T3, ("carried_over",), ("total",))),
     ("平潭2021年结转下年度继续办理的申请几件？", Metric(T3, ("carried_forward",), ("total",))),
