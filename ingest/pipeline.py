@@ -57,6 +57,12 @@ def apply_overrides(meta: ReportMeta, overrides: Overrides) -> ReportMeta:
     return replace(meta, **values, unknown=unknown, short_names=names)
 
 
+def _same_overrides(record: ReportRecord, wanted: Overrides) -> bool:
+    """Stored with exactly these user-supplied fields and values."""
+    return set(record.overridden) == set(wanted.fields()) and all(
+        getattr(record, f) == getattr(wanted, f) for f in wanted.fields())
+
+
 def parse_document(doc: Document, overrides: Overrides = Overrides()) -> ParsedReport:
     meta = apply_overrides(recognize(doc), overrides)
     tables = map_tables(doc.blocks, meta.template)
@@ -174,8 +180,7 @@ class Ingestor:
             wanted = overrides.merged(read_sidecar(path))
             report_id = file_hash(path)
             existing = self.store.report(report_id)
-            if existing is not None and set(existing.overridden) == set(wanted.fields()) \
-                    and existing.source_file == name:
+            if existing is not None and existing.source_file == name and _same_overrides(existing, wanted):
                 return self._result_from_store(existing, "unchanged", started)
             parsed = parse_document(load(path, self.max_file_bytes), wanted)
             if not looks_like_report(parsed):

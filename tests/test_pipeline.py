@@ -263,3 +263,15 @@ def test_word_report_tables_become_facts(ingestor, sample_files, tmp_path):
     facts = ingestor.store.fact_map(result.report_id)
     for key, raw in report.values.items():
         assert facts[key].raw.replace(" ", "") == raw.replace(" ", ""), key
+
+
+def test_a_new_override_value_reparses_the_report(ingestor, sample_files):
+    from ingest.pipeline import Overrides
+
+    path = sample_files["files"]["text"]
+    first = ingestor.ingest_file(path, Overrides(year=2018))
+    second = ingestor.ingest_file(path, Overrides(year=2017))
+    again = ingestor.ingest_file(path, Overrides(year=2017))
+    assert (first.year, second.year, again.year) == (2018, 2017, 2017)
+    assert second.status == "ingested" and again.status == "unchanged"
+    assert [r.year for r in ingestor.store.reports()] == [2017]

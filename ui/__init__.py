@@ -1,1 +1,33 @@
-"""The Gradio web app (see issue: web chat). Built on assistant.Assistant."""
+"""The Gradio web app (chat with sources, report library, data). Built on assistant.Assistant.
+
+``build_app(assistant, library)`` returns the gr.Blocks without launching it;
+``serve(config, host, port)`` builds everything from the configuration and launches.
+Gradio is imported only when one of them is called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from assistant.config import Config
+    from assistant.service import Assistant
+
+    from .library import Library
+
+
+def build_app(assistant: Assistant, library: Library) -> gr.Blocks:
+    from .app import build_app as _build_app
+
+    return _build_app(assistant, library)
+
+
+def serve(config: Config, host: str | None = None, port: int | None = None) -> None:
+    from .serve import serve as _serve
+
+    _serve(config, host=host, port=port)
+
+
+__all__ = ["build_app", "serve"]

@@ -1,0 +1,398 @@
+"""Layout and event wiring of the web app. The work is done in ui.handlers."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.service import Assistant
+from ingest.errors import XxgkError
+
+from . import handlers as h
+from .library import Library, suffixes_text
+
+# Events that read or write the store share one slot: the SQLite connection is shared.
+ONE_AT_A_TIME = {"concurrency_id": "xxgk-store", "concurrency_limit": 1}
+
+SYSTEM_FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
+                "Source Han Sans SC", "WenQuanYi Micro Hei", "system-ui", "-apple-system",
+                "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"]
+MONO_FONTS = ["SFMono-Regular", "Menlo", "Consolas", "Liberation Mono", "monospace"]
+
+CSS = """
+.xxgk-title h1 { margin-bottom: 0; }
+.xxgk-title small, .prose small, small { color: var(--body-text-color-subdued); font-weight: normal; }
+#xxgk-chat h3 { font-size: 1.9em; margin: 0.1em 0 0.2em; color: var(--color-accent); }
+#xxgk-chat blockquote { border-left: 3px solid var(--color-accent-soft); margin: 0.3em 0; padding-left: 0.6em; }
+mark { background: #ffe58f; padding: 0 2px; }
+.xxgk-dim { color: var(--body-text-color-subdued); }
+#xxgk-page img { object-fit: contain; }
+footer { display: none !important; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only, so nothing is fetched from the internet (offline deployments)."""
+    return gr.themes.Default(primary_hue="red", secondary_hue="orange", neutral_hue="slate",
+                             font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+
+
+def launch_options() -> dict:
+    """Keyword arguments for Blocks.launch() that style the app (Gradio 6 takes them there)."""
+    return {"theme": theme(), "css": CSS, "footer_links": []}
+
+
+def build_app(assistant: Assistant, library: Library) -> gr.Blocks:
+    """The web app over ``assistant`` (answers) and ``library`` (reports); not launched."""
+    store = library.store
+    export_dir = Path(tempfile.mkdtemp(prefix="xxgk-export-"))
+
+    def catalog():
+        return assistant.catalog()
+
+    with gr.Blocks(title="政府信息公开年报问答 · xxgk", analytics_enabled=False) as app:
+        messages = gr.State([])
+        sources = gr.State({})
+        current = gr.State([])
+        asked = gr.State("")
+        picked_finding = gr.State(None)
+
+        gr.Markdown("# 政府信息公开年报问答 <small>xxgk · questions on government "
+                    "information-disclosure annual reports</small>", elem_classes="xxgk-title")
+
+        with gr.Tabs(selected="chat") as tabs:
+            # ------------------------------------------------------------ chat
+            with gr.Tab("问答 · Ask", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        with gr.Row():
+                            agency = gr.Dropdown(label="单位 · Agency", choices=[("全部单位 · All agencies", h.ALL)],
+                                                 value=h.ALL, scale=3, filterable=True)
+                            year = gr.Dropdown(label="年度 · Year", choices=[("全部年度 · All years", h.ALL)],
+                                               value=h.ALL, scale=1)
+                            clear = gr.Button("清空对话 · Clear", scale=1, size="md")
+                        chatbot = gr.Chatbot(
+                            elem_id="xxgk-chat", height=560, show_label=False, layout="panel",
+                            feedback_options=None, buttons=["copy"],
+                            placeholder="### 有什么想了解的？\n问任何一份已收录年报里的数字或内容，答案都会注明出处。"
+                                        "<br><small>Ask in Chinese or English; every answer cites its source.</small>")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, scale=6, autofocus=True, max_lines=4,
+                                                  placeholder="输入问题，例如：某市人民政府2023年本年新收政府信息公开申请多少件？",
+                                                  elem_id="xxgk-question")
+                            send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="xxgk-send")
+                        examples = gr.Dataset(label="示例问题 · Examples", components=[question], samples=[],
+                                              type="values", samples_per_page=8)
+                    with gr.Column(scale=2):
+                        gr.Markdown("#### 来源预览 <small>Source preview</small>")
+                        source_pick = gr.Radio(label="本条回答的来源 · Sources of this answer", choices=[],
+                                               type="value", elem_id="xxgk-sources")
+                        page = gr.Image(label="原文页面 · Page", type="pil", interactive=False, height=620,
+                                        elem_id="xxgk-page", buttons=["download", "fullscreen"], visible=False)
+                        source_text = gr.Markdown(h.preview_source(store, None).markdown, elem_id="xxgk-source-text")
+
+            # ------------------------------------------------------------ library
+            with gr.Tab("报告库 · Library", id="library"):
+                summary = gr.Markdown()
+                upload = gr.File(label=f"上传报告 · Upload reports（{suffixes_text()}，可多选，"
+                                       f"单个不超过 {library.max_file_bytes / 1e6:.0f} MB）",
+                                 file_count="multiple", file_types=Library.supported_suffixes(),
+                                 type="filepath", elem_id="xxgk-upload", height=140)
+                with gr.Accordion("识别不出单位或年度时 · When recognition fails", open=False):
+                    gr.Markdown("<small>在这里填写后再上传，本次上传的每个文件都按此入库"
+                                "（同命令行 <code>xxgk ingest --agency … --year …</code>）。"
+                                "已入库的报告可在下方“修改或删除一份报告”中更正。</small>")
+                    with gr.Row():
+                        up_agency = gr.Textbox(label="单位名称 · Agency", scale=3)
+                        up_year = gr.Number(label="统计年度 · Year", precision=0, scale=1, minimum=1990,
+                                            maximum=2100)
+                results = gr.Markdown(elem_id="xxgk-results")
+                reports = gr.Dataframe(headers=h.REPORT_HEADERS, interactive=False, wrap=True,
+                                       label="已收录的报告 · Ingested reports（点击一行可选中）",
+                                       elem_id="xxgk-reports", max_height=420)
+                with gr.Accordion("修改或删除一份报告 · Fix or delete a report", open=True):
+                    report_pick = gr.Dropdown(label="报告 · Report", choices=[], filterable=True)
+                    with gr.Row():
+                        fix_agency = gr.Textbox(label="单位名称 · Agency", scale=3,
+                                                placeholder="识别失败或有误时填写，例如：某某市教育局")
+                        fix_year = gr.Number(label="统计年度 · Year", precision=0, scale=1, minimum=1990,
+                                             maximum=2100)
+                        fix = gr.Button("按此重新入库 · Re-ingest", scale=1)
+                    with gr.Row():
+                        delete = gr.Button("删除这份报告 · Delete", variant="stop", scale=1)
+                        confirm = gr.Button("确认删除（表格数据和正文一并删除）", variant="stop", visible=False, scale=2)
+                        cancel = gr.Button("取消", visible=False, scale=1)
+                    action = gr.Markdown()
+
+            # ------------------------------------------------------------ data
+            with gr.Tab("数据 · Data", id="data"):
+                gr.Markdown("### 表格数据 <small>Facts from tables 二, 三, 四</small>")
+                with gr.Row():
+                    f_agency = gr.Dropdown(label="单位", choices=[("全部单位 · All agencies", h.ALL)], value=h.ALL)
+                    f_year = gr.Dropdown(label="年度", choices=[("全部年度 · All years", h.ALL)], value=h.ALL)
+                    f_table = gr.Dropdown(label="表格", choices=h.TABLE_CHOICES, value=h.ALL)
+                    f_row = gr.Dropdown(label="行", choices=h.row_choices(None), value=h.ALL, filterable=True)
+                    f_column = gr.Dropdown(label="列", choices=h.column_choices(None), value=h.ALL)
+                facts_count = gr.Markdown()
+                facts_view = gr.Dataframe(headers=h.FACT_HEADERS, interactive=False, max_height=420,
+                                          elem_id="xxgk-facts", wrap=True,
+                                          column_widths=["14%", "6%", "6%", "24%", "14%", "7%", "7%", "7%",
+                                                         "10%", "5%"])
+                with gr.Row():
+                    csv_button = gr.Button("导出 CSV", size="sm", scale=1)
+                    xlsx_button = gr.Button("导出 Excel（XLSX）", size="sm", scale=1)
+                    exported = gr.File(label="下载 · Download", interactive=False, visible=False, scale=2)
+
+                gr.Markdown("### 一致性检查 <small>Consistency findings: identities a report breaks</small>")
+                findings_summary = gr.Markdown()
+                findings_view = gr.Dataframe(headers=h.FINDING_HEADERS, interactive=False, wrap=True,
+                                             max_height=320, elem_id="xxgk-findings",
+                                             column_widths=["16%", "7%", "40%", "25%", "12%"],
+                                             label="点击一行选中，再用下面的按钮在问答中追问")
+                with gr.Row():
+                    ask_check = gr.Button("问：这份报告加起来对吗？", size="sm")
+                    ask_cell = gr.Button("问：涉及的单元格是多少？", size="sm")
+                finding_note = gr.Markdown()
+
+                gr.Markdown("### 图表 <small>Chart: one entry across years or agencies</small>")
+                with gr.Row():
+                    metric = gr.Dropdown(label="指标 · Entry", choices=h.metric_choices(), value=h.DEFAULT_METRIC,
+                                         filterable=True, scale=4)
+                    by = gr.Radio(label="比较 · Compare", choices=[("各年度（折线）", h.BY_YEAR),
+                                                                 ("各单位（柱状）", h.BY_AGENCY)],
+                                  value=h.BY_YEAR, scale=2)
+                    c_agency = gr.Dropdown(label="单位", choices=[("全部单位 · All agencies", h.ALL)], value=h.ALL,
+                                           scale=2)
+                    c_year = gr.Dropdown(label="年度", choices=[("最新年度 · Newest", h.ALL)], value=h.ALL,
+                                         scale=1, visible=False)
+                line = gr.LinePlot(x="年度", y="数值", color="单位", height=340, show_label=False)
+                bar = gr.BarPlot(x="单位", y="数值", height=340, show_label=False, visible=False)
+                chart_note = gr.Markdown()
+
+        # ================================================================ handlers
+
+        def refresh():
+            cat = catalog()
+            years = h.year_choices(cat)
+            samples = [[q] for q in h.example_questions(cat)]
+            return (gr.Dropdown(choices=h.agency_choices(cat), value=h.ALL),
+                    gr.Dropdown(choices=years, value=h.ALL),
+                    gr.Dataset(samples=samples),
+                    h.library_summary(library),
+                    h.report_table(library),
+                    gr.Dropdown(choices=h.report_choices(library), value=None),
+                    gr.Dropdown(choices=h.agency_choices(cat), value=h.ALL),
+                    gr.Dropdown(choices=years, value=h.ALL),
+                    h.findings_table(found := h.findings(store)),
+                    h.findings_summary(found),
+                    gr.Dropdown(choices=h.agency_choices(cat), value=h.ALL),
+                    gr.Dropdown(choices=[("最新年度 · Newest", h.ALL)] + years[1:], value=h.ALL))
+
+        refreshed = [agency, year, examples, summary, reports, report_pick, f_agency, f_year,
+                     findings_view, findings_summary, c_agency, c_year]
+
+        def years_for(chosen):
+            return gr.Dropdown(choices=h.year_choices(catalog(), chosen or None), value=h.ALL)
+
+        # ---------------------------------------------------------------- chat
+
+        def shown(preview: h.Preview):
+            """The page image, or no image box at all for HTML/text sources."""
+            return gr.Image(value=preview.image, visible=preview.image is not None)
+
+        chat_outputs = [chatbot, messages, sources, current, source_pick, page, source_text]
+
+        def ask(q, msgs, srcs, ag, yr):
+            for state in h.respond(assistant, q, msgs, srcs, ag, yr):
+                if state.current is None:
+                    yield (state.messages, state.messages, state.sources, gr.skip(), gr.skip(), gr.skip(),
+                           gr.skip())
+                    continue
+                first = state.current[0] if state.current else None
+                preview = h.preview_source(store, first)
+                yield (state.messages, state.messages, state.sources, state.current,
+                       gr.Radio(choices=h.source_choices(state.current), value=0 if first else None),
+                       shown(preview), preview.markdown)
+
+        def take(q):
+            return q, ""
+
+        chat_inputs = [asked, messages, sources, agency, year]
+        for trigger in (question.submit, send.click):
+            trigger(take, question, [asked, question], queue=False).then(
+                ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+        examples.click(lambda sample: sample[0], examples, asked, queue=False).then(
+            ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+
+        def show_source(index, cited):
+            if index is None or not cited or not 0 <= int(index) < len(cited):
+                preview = h.preview_source(store, None)
+            else:
+                preview = h.preview_source(store, cited[int(index)])
+            return shown(preview), preview.markdown
+
+        source_pick.input(show_source, [source_pick, current], [page, source_text], **ONE_AT_A_TIME)
+
+        def pick_message(srcs, evt: gr.SelectData):
+            index = evt.index if isinstance(evt.index, int) else (evt.index or [None])[0]
+            cited = srcs.get(index)
+            if not cited:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            preview = h.preview_source(store, cited[0])
+            return cited, gr.Radio(choices=h.source_choices(cited), value=0), shown(preview), preview.markdown
+
+        chatbot.select(pick_message, sources, [current, source_pick, page, source_text], **ONE_AT_A_TIME)
+
+        def clear_chat():
+            empty = h.preview_source(store, None)
+            return [], [], {}, [], gr.Radio(choices=[], value=None), shown(empty), empty.markdown
+
+        clear.click(clear_chat, None, chat_outputs, queue=False)
+        chatbot.clear(clear_chat, None, chat_outputs, queue=False)  # its own trash button
+        agency.change(years_for, agency, year, **ONE_AT_A_TIME)
+
+        # ---------------------------------------------------------------- library
+
+        def add_files(files, agency_given, year_given, progress=gr.Progress()):
+            if not files:
+                return (gr.skip(),) * (len(refreshed) + 2)
+            overrides = h.upload_overrides(agency_given, year_given)
+            results_ = library.add(files, progress=progress, overrides=overrides)
+            return (h.format_results(results_), None, *refresh())
+
+        upload.upload(add_files, [upload, up_agency, up_year], [results, upload, *refreshed], **ONE_AT_A_TIME,
+                      show_progress_on=[results])
+
+        def choose_report(report_id):
+            row = library.find(report_id) if report_id else None
+            if row is None:
+                return "", None
+            return row.agency or "", row.year
+
+        report_pick.change(choose_report, report_pick, [fix_agency, fix_year], **ONE_AT_A_TIME)
+
+        def pick_report_row(evt: gr.SelectData):
+            row = evt.row_value or []
+            prefix = str(row[-1]) if row else ""
+            match = next((r for r in library.reports() if prefix and r.report_id.startswith(prefix)), None)
+            return match.report_id if match else gr.skip()
+
+        reports.select(pick_report_row, None, report_pick, **ONE_AT_A_TIME)
+
+        def override(report_id, new_agency, new_year, progress=gr.Progress()):
+            if not report_id:
+                return ("请先选择一份报告。", *(gr.skip(),) * len(refreshed))
+            try:
+                progress(0.1, desc="正在重新入库…")
+                result = library.override(report_id, new_agency, new_year)
+            except XxgkError as exc:
+                return (f"**未能重新入库**：{exc}", *(gr.skip(),) * len(refreshed))
+            return (h.format_results([result]), *refresh())
+
+        fix.click(override, [report_pick, fix_agency, fix_year], [action, *refreshed], **ONE_AT_A_TIME)
+
+        def ask_delete(report_id):
+            if not report_id:
+                return "请先选择一份报告。", gr.skip(), gr.skip()
+            row = library.find(report_id)
+            name = f"{row.agency or '（未识别单位）'} {row.year or '?'}年 · {row.name}" if row else report_id[:12]
+            return (f"确定删除 **{name}** 吗？它的表格数据、正文和一致性检查结果都会删除。",
+                    gr.Button(visible=True), gr.Button(visible=True))
+
+        delete.click(ask_delete, report_pick, [action, confirm, cancel], **ONE_AT_A_TIME)
+
+        def do_delete(report_id):
+            hidden = (gr.Button(visible=False), gr.Button(visible=False))
+            if not report_id or not library.delete(report_id):
+                return ("没有这份报告（可能已被删除）。", *hidden, *refresh())
+            return ("已删除。", *hidden, *refresh())
+
+        confirm.click(do_delete, report_pick, [action, confirm, cancel, *refreshed], **ONE_AT_A_TIME)
+        cancel.click(lambda: ("", gr.Button(visible=False), gr.Button(visible=False)), None,
+                     [action, confirm, cancel], queue=False)
+
+        # ---------------------------------------------------------------- data
+
+        fact_filters = [f_agency, f_year, f_table, f_row, f_column]
+
+        def show_facts(*filters):
+            rows = h.facts(store, *filters)
+            return h.facts_frame(rows), h.facts_note(rows)
+
+        def table_changed(table):
+            return (gr.Dropdown(choices=h.row_choices(table or None), value=h.ALL),
+                    gr.Dropdown(choices=h.column_choices(table or None), value=h.ALL))
+
+        f_table.change(table_changed, f_table, [f_row, f_column], queue=False)
+        f_agency.change(years_for, f_agency, f_year, **ONE_AT_A_TIME)
+        for control in fact_filters:
+            control.change(show_facts, fact_filters, [facts_view, facts_count], **ONE_AT_A_TIME)
+
+        def export(fmt, *filters):
+            return gr.File(value=str(h.export_facts(h.facts(store, *filters), fmt, export_dir)), visible=True)
+
+        def export_csv(*filters):
+            return export("csv", *filters)
+
+        def export_xlsx(*filters):
+            return export("xlsx", *filters)
+
+        csv_button.click(export_csv, fact_filters, exported, **ONE_AT_A_TIME)
+        xlsx_button.click(export_xlsx, fact_filters, exported, **ONE_AT_A_TIME)
+
+        def pick_finding(evt: gr.SelectData):
+            row = evt.row_value or []
+            for finding in h.findings(store):
+                if row and finding.message == row[2] and str(finding.year or "") == str(row[1]) \
+                        and (finding.agency or "（未识别）") == row[0]:
+                    return finding, f"已选中：{finding.agency} {finding.year}年 · {finding.message}"
+            return None, ""
+
+        findings_view.select(pick_finding, None, [picked_finding, finding_note], **ONE_AT_A_TIME)
+
+        def finding_question(finding, kind):
+            if finding is None:
+                return gr.skip(), gr.skip(), "请先在上表中点击一行。"
+            q = finding.check_question() if kind == "check" else (finding.cell_question() or finding.check_question())
+            return q, gr.Tabs(selected="chat"), ""
+
+        def check_question(finding):
+            return finding_question(finding, "check")
+
+        def cell_question(finding):
+            return finding_question(finding, "cell")
+
+        for button, make_question in ((ask_check, check_question), (ask_cell, cell_question)):
+            button.click(make_question, picked_finding, [asked, tabs, finding_note], queue=False).then(
+                ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+
+        def draw(metric_value, by_value, ag, yr):
+            result = h.chart(store, metric_value, by_value, ag, yr)
+            title = f"{result.title}（单位：{result.unit}）" if result.unit else result.title
+            if result.frame.empty:
+                return gr.LinePlot(visible=False), gr.BarPlot(visible=False), result.note
+            if result.kind == "bar":
+                return (gr.LinePlot(visible=False), gr.BarPlot(value=result.frame, title=title, visible=True),
+                        result.note)
+            return (gr.LinePlot(value=result.frame, title=title, visible=True), gr.BarPlot(visible=False),
+                    result.note)
+
+        chart_inputs = [metric, by, c_agency, c_year]
+        for control in chart_inputs:
+            control.change(draw, chart_inputs, [line, bar, chart_note], **ONE_AT_A_TIME)
+
+        def by_changed(value):
+            return gr.Dropdown(visible=value == h.BY_YEAR), gr.Dropdown(visible=value == h.BY_AGENCY)
+
+        by.change(by_changed, by, [c_agency, c_year], queue=False)
+
+        # ---------------------------------------------------------------- page load
+
+        def load():
+            return (*refresh(), *show_facts(h.ALL, h.ALL, h.ALL, h.ALL, h.ALL),
+                    *draw(h.DEFAULT_METRIC, h.BY_YEAR, h.ALL, h.ALL))
+
+        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note], **ONE_AT_A_TIME)
+    return app

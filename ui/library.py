@@ -1,0 +1,183 @@
+"""The report library behind the web app: upload, list, delete, re-ingest with overrides.
+
+Uploaded files are kept under ``uploads_dir/<first 16 hex of sha256>/<original name>``
+so that two different files with the same name never replace each other, the
+same file uploaded twice is one copy, and every report can be re-ingested and
+previewed later.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import InputError, NotFound
+from ingest.loaders import SUPPORTED_SUFFIXES, check_file
+from ingest.pipeline import FileResult, Ingestor, Overrides, file_hash
+from ingest.store import Store
+
+Progress = Callable[..., object]  # progress(fraction, desc=...) as gr.Progress takes it
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One ingested report as the library lists it."""
+
+    report_id: str
+    agency: str | None
+    year: int | None
+    template: str | None
+    pages: int
+    facts: int
+    passages: int
+    findings: int
+    source_file: str
+    kind: str
+    unknown: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    duplicate_of: str | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.source_file).name
+
+
+class Library:
+    def __init__(self, ingestor: Ingestor, uploads_dir: str | Path, max_file_bytes: int | None = None):
+        self.ingestor = ingestor
+        self.uploads_dir = Path(uploads_dir).resolve()
+        self.max_file_bytes = max_file_bytes or ingestor.max_file_bytes
+        # Ingest writes in one SQLite transaction on a shared connection: one writer at a time.
+        self.lock = threading.RLock()
+
+    @property
+    def store(self) -> Store:
+        return self.ingestor.store
+
+    @staticmethod
+    def supported_suffixes() -> list[str]:
+        return sorted(SUPPORTED_SUFFIXES)
+
+    # ------------------------------------------------------------ adding
+
+    def check(self, path: Path) -> str | None:
+        """Why the file cannot be ingested (type, emptiness, size), or None. Nothing is parsed."""
+        try:
+            check_file(path, self.max_file_bytes)
+        except InputError as exc:
+            return exc.reason
+        return None
+
+    def add(self, files: Iterable[str | Path], progress: Progress | None = None,
+            overrides: Overrides = Overrides()) -> list[FileResult]:
+        """Check every file first, keep a copy of the good ones, then ingest them one by one.
+
+        ``overrides`` (agency/year the user typed) apply to every file of the batch, as
+        ``xxgk ingest --agency/--year`` does; a file that fails leaves no copy behind.
+        """
+        paths = [Path(f) for f in files if f]
+        results: dict[int, FileResult] = {}
+        accepted: list[tuple[int, Path]] = []
+        for i, path in enumerate(paths):
+            reason = self.check(path)
+            if reason:
+                results[i] = FileResult(path.name, "failed", reason)
+            else:
+                accepted.append((i, path))
+        with self.lock:
+            for n, (i, path) in enumerate(accepted):
+                if progress is not None:
+                    progress(n / len(accepted), desc=f"正在入库 {path.name}（{n + 1}/{len(accepted)}）")
+                kept = self._keep(path)
+                results[i] = self.ingestor.ingest([kept], overrides)[0]
+                if results[i].failed:
+                    self._forget_copy(kept)
+            if progress is not None and accepted:
+                progress(1.0, desc="完成")
+        return [results[i] for i in range(len(paths))]
+
+    def _keep(self, path: Path) -> Path:
+        target = self.uploads_dir / file_hash(path)[:16] / path.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".part")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+        return target
+
+    # ------------------------------------------------------------ changing
+
+    def delete(self, report_id: str) -> bool:
+        """Remove the report, its facts, passages and findings, and its kept upload copy."""
+        with self.lock:
+            record = self.store.report(report_id)
+            if record is None:
+                return False
+            self.ingestor.delete(report_id)
+            self._forget_copy(Path(record.source_file))
+        return True
+
+    def _forget_copy(self, path: Path) -> None:
+        try:
+            resolved = path.resolve()
+        except OSError:
+            return
+        if self.uploads_dir not in resolved.parents:
+            return  # ingested from elsewhere (the CLI): not ours to remove
+        if any(Path(r.source_file).resolve() == resolved for r in self.store.reports()):
+            return
+        resolved.unlink(missing_ok=True)
+        if resolved.parent != self.uploads_dir and not any(resolved.parent.iterdir()):
+            resolved.parent.rmdir()
+
+    def override(self, report_id: str, agency: str | None, year: int | None) -> FileResult:
+        """Re-ingest the kept file with the agency and/or year given (where recognition failed)."""
+        agency = (agency or "").strip() or None
+        year = int(year) if year else None
+        if agency is None and year is None:
+            raise InputError(report_id[:12], "请填写单位名称或年度（give an agency or a year）")
+        with self.lock:
+            record = self.store.report(report_id)
+            if record is None:
+                raise NotFound(f"没有这份报告（{report_id[:12]}），它可能已被删除")
+            path = Path(record.source_file)
+            if not path.is_file():
+                raise NotFound(f"原文件已不存在：{path}。请重新上传该文件，并在上传后修改单位或年度。")
+            wanted = Overrides(
+                agency if agency and (agency != record.agency or "agency" in record.overridden) else None,
+                year if year and (year != record.year or "year" in record.overridden) else None)
+            return self.ingestor.ingest_file(path, wanted)
+
+    # ------------------------------------------------------------ listing
+
+    def reports(self) -> list[ReportRow]:
+        rows = []
+        for r in self.store.reports():
+            counts = self.store.counts(r.id)
+            rows.append(ReportRow(
+                report_id=r.id, agency=r.agency, year=r.year, template=r.template,
+                pages=r.page_count, facts=counts["facts"], passages=counts["passages"],
+                findings=counts["findings"], source_file=r.source_file, kind=r.kind,
+                unknown=tuple(r.unknown), overridden=tuple(r.overridden),
+                problems=tuple(p.get("message", "") for p in r.problems), duplicate_of=r.duplicate_of))
+        return rows
+
+    def find(self, report_id: str) -> ReportRow | None:
+        return next((r for r in self.reports() if r.report_id == report_id), None)
+
+
+def display_reason(result: FileResult) -> str:
+    """The failure reason without the file path the pipeline puts in front of it."""
+    reason = result.reason or ""
+    for prefix in (f"{result.path}: ", f"{Path(result.path).name}: "):
+        if reason.startswith(prefix):
+            return reason[len(prefix):]
+    return reason
+
+
+def suffixes_text(suffixes: Sequence[str] | None = None) -> str:
+    return " ".join(s.lstrip(".").upper() for s in (suffixes or Library.supported_suffixes()))
