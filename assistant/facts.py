@@ -32,6 +32,7 @@ class Miss:
     reason: str
     reason_en: str
     report_ids: tuple[str, ...] = ()
+    clarify: bool = False  # the question needs narrowing; no other route should guess
 
 
 @dataclass
@@ -157,11 +158,14 @@ class FactRoute:
         if not entries:
             return missing
         if len(entries) > MAX_READINGS and op not in ("sum",):
-            names = "、".join(dict.fromkeys(e.agency for e in entries))
-            return Miss(f"问题可以指{len({e.agency for e in entries})}个单位或多个年度（{names}），"
+            agencies_named = list(dict.fromkeys(e.agency for e in entries))
+            names = "、".join(agencies_named[:6]) + ("等" if len(agencies_named) > 6 else "")
+            names_en = ", ".join(agencies_named[:6]) + (", …" if len(agencies_named) > 6 else "")
+            return Miss(f"问题可以指{len(agencies_named)}个单位的{len(entries)}份报告（{names}），"
                         "请指明单位和年份。",
-                        "The question could mean several agencies or years "
-                        f"({names}); please name the agency and the year.")
+                        f"The question could mean {len(entries)} reports of {len(agencies_named)} "
+                        f"agencies ({names_en}); please name the agency and the year.",
+                        clarify=True)
         if len({(e.agency, e.year) for e in entries}) > 1 and op != "sum":
             readings_note = tuple(f"{e.agency} {e.year}" for e in entries)
         if op in ("share", "rate"):
@@ -297,13 +301,14 @@ class FactRoute:
             year = query.years[0] if query.years else max(catalog.years(), default=None)
             entries = [e for e in catalog.entries if e.agency in agencies and e.year == year]
             over = "agency"
-        for entry in entries:
-            reading = evaluate(entry, metric, None, self._facts(entry))
-            if reading.value is not None and reading.missing is None:
-                readings.append(reading)
+        rows = metric_rows(metric, None) or ()
+        if metric.rows == ("other_handling",):
+            rows = (*rows, *tpl.T3_DISPOSITION_GROUPS["other_handling"])
+        facts = self.store.fact_maps([e.report_id for e in entries], metric.table, rows)
+        every = [evaluate(e, metric, None, facts[e.report_id]) for e in entries]
+        readings = [r for r in every if r.value is not None and r.missing is None]
         if not readings:
-            return self._miss([evaluate(e, metric, None, self._facts(e)) for e in entries]
-                              or [], query.language)
+            return self._miss(every, query.language)
         readings.sort(key=lambda r: r.value or 0, reverse=query.descending)
         shown = readings[: query.top_n] if query.top_n else readings
         top = shown[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from ingest import template as tpl
@@ -38,9 +39,24 @@ class Catalog:
 
     entries: tuple[CatalogEntry, ...]
 
-    @property
+    @cached_property
     def agencies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.agency for e in self.entries))
+
+    @cached_property
+    def name_owners(self) -> dict[str, frozenset[str]]:
+        """Every name and short form people may use -> the agencies it can mean."""
+        owners: dict[str, set[str]] = {}
+        for entry in self.entries:
+            for form in _name_forms(entry.agency, entry.short_names):
+                if len(form) >= 2:
+                    owners.setdefault(form, set()).add(entry.agency)
+        return {form: frozenset(agencies) for form, agencies in owners.items()}
+
+    @cached_property
+    def place_pinyin(self) -> dict[str, str]:
+        """Agency -> the pinyin of its place stem (淮安市人民政府 -> huaian)."""
+        return {a: _pinyin(_place_stem(a)) for a in self.agencies if _place_stem(a)}
 
     def years(self, agency: str | None = None) -> tuple[int, ...]:
         return tuple(sorted({e.year for e in self.entries
@@ -164,17 +180,17 @@ def _name_forms(agency: str, stored: Sequence[str]) -> list[str]:
 
 def find_agencies(text: str, catalog: Catalog, spans: _Spans) -> tuple[list[str], list[tuple[str, ...]]]:
     """Agencies named in a Chinese question: full names and the short forms people use."""
-    owners: dict[str, set[str]] = {}
-    for entry in catalog.entries:
-        for form in _name_forms(entry.agency, entry.short_names):
-            if len(form) >= 2:
-                owners.setdefault(form, set()).add(entry.agency)
-    found = [(a, b, form) for a, b, form in _matches(text, ((re.escape(f), f) for f in owners))
-             if not _inside_other_name(text, a, str(form)) and not _continues_as_organ(text, b, owners)]
+    owners = catalog.name_owners
+    longest = max(map(len, owners), default=0)
+    # Every substring looked up in the name table: fast for any number of agencies.
+    spans_found = [(a, b, text[a:b]) for a in range(len(text))
+                   for b in range(a + 2, min(len(text), a + longest) + 1) if text[a:b] in owners]
+    found = [(a, b, form) for a, b, form in spans_found
+             if not _inside_other_name(text, a, form) and not _continues_as_organ(text, b, owners)]
     named: list[str] = []
     ambiguous: list[tuple[str, ...]] = []
     for _, _, form in _longest_first(found, spans):
-        agencies = sorted(owners[form])  # type: ignore[index]
+        agencies = sorted(owners[str(form)])
         if len(agencies) == 1:
             named.append(agencies[0])
         else:
@@ -218,7 +234,7 @@ _EN_COMMON = {"how", "what", "which", "who", "when", "where", "did", "does", "do
 
 def unknown_agency_en(text: str, catalog: Catalog) -> str | None:
     """A capitalised place before an organ word ('Beijing Municipal Education Bureau') not ingested."""
-    known = {_pinyin(_place_stem(a)) for a in catalog.agencies}
+    known = set(catalog.place_pinyin.values())
     for m in re.finditer(r"\b([A-Z][a-z]+(?:['’][a-z]+)?)\b", text):
         word = re.sub(r"['’]s$", "", m.group(1))
         plain = re.sub(r"['’]", "", word).lower()
@@ -247,16 +263,16 @@ def find_agencies_en(text: str, catalog: Catalog) -> tuple[list[str], list[tuple
     ("Huai'an Education Bureau" when only Huai'an's government is)."""
     plain = _plain_en(text)
     by_place: dict[str, list[str]] = {}
-    for agency in catalog.agencies:
-        stem = _place_stem(agency)
-        if stem and re.search(rf"\b{_pinyin(stem)}\b", plain):
-            by_place.setdefault(stem, []).append(agency)
+    words = set(re.findall(r"[a-z]+", plain))
+    for agency, pinyin in catalog.place_pinyin.items():
+        if pinyin in words:
+            by_place.setdefault(pinyin, []).append(agency)
     organ_asked = _specific_organ_named(plain)
     named, ambiguous, unknown = [], [], None
     for stem, candidates in by_place.items():
         chosen = [a for a in candidates if _organ_named(a, plain)]
         if not chosen and organ_asked:
-            unknown = f"{_pinyin(stem).capitalize()} {organ_asked}"
+            unknown = f"{stem.capitalize()} {organ_asked}"
             continue
         if not chosen:
             governments = [a for a in candidates if split_place(a)[1] in ("人民政府", "管委会", "管理委员会")]

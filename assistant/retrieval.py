@@ -74,6 +74,8 @@ class HybridRetriever(BaseRetriever):
     report_ids: list[str] | None = None
 
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
+    # Tokens by passage text, kept across rebuilds: ingesting one report tokenizes only its passages.
+    _tokens: dict[str, list[str]] = PrivateAttr(default_factory=dict)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     # ------------------------------------------------------------ public
@@ -104,6 +106,11 @@ class HybridRetriever(BaseRetriever):
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [self._evidence(snap, position, score) for position, score in best]
 
+    def warm_up(self) -> None:
+        """Load the tokenizer and build the BM25 index now rather than on the first search."""
+        segmenter()
+        self._current()
+
     def refresh(self) -> None:
         """Forget the BM25 index; the next search rebuilds it."""
         with self._lock:
@@ -129,7 +136,7 @@ class HybridRetriever(BaseRetriever):
             return snap
         with self._lock:
             if self._snapshot is None or self._snapshot.signature != signature:
-                self._snapshot = _build(signature, records, self.store)
+                self._snapshot = _build(signature, records, self.store, self._tokens)
             return self._snapshot
 
     @staticmethod
@@ -180,7 +187,8 @@ class HybridRetriever(BaseRetriever):
                         kind="passage", passage_id=stored.id)
 
 
-def _build(signature: tuple, records: list[ReportRecord], store: Store) -> _Snapshot:
+def _build(signature: tuple, records: list[ReportRecord], store: Store,
+           tokens: dict[str, list[str]]) -> _Snapshot:
     from rank_bm25 import BM25Okapi
 
     primary = {r.id: r for r in records if r.duplicate_of is None}
@@ -193,7 +201,10 @@ def _build(signature: tuple, records: list[ReportRecord], store: Store) -> _Snap
             ranges[stored.report_id] = (len(passages), len(passages))
         passages.append(stored)
         ranges[stored.report_id] = (ranges[stored.report_id][0], len(passages))
-    corpus = [tokenize(p.passage.text) for p in passages]
+    for gone in tokens.keys() - {p.passage.text for p in passages}:
+        del tokens[gone]
+    corpus = [tokens[p.passage.text] if p.passage.text in tokens
+              else tokens.setdefault(p.passage.text, tokenize(p.passage.text)) for p in passages]
     # BM25Okapi divides by the corpus size; an empty store has no index.
     bm25 = BM25Okapi(corpus) if any(corpus) else None
     return _Snapshot(signature=signature, passages=tuple(passages), records=primary,

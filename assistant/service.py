@@ -46,6 +46,12 @@ class Assistant:
 
         return make_assistant(load_config(path, **overrides))
 
+    def warm_up(self) -> None:
+        """Build the catalog and the retrieval indexes now (a server calls this at start)."""
+        self.catalog()
+        if self.retriever is not None:
+            self.retriever.warm_up()
+
     # ------------------------------------------------------------ catalog
 
     def catalog(self) -> Catalog:
@@ -82,6 +88,9 @@ class Assistant:
                                         "No reports are ingested yet. Run: xxgk ingest FOLDER"))
             return
         facts = self.facts.answer(query, catalog)
+        if isinstance(facts, Miss) and facts.clarify:
+            yield from _pieces(self._abstention(query, catalog, facts))
+            return
         if isinstance(facts, Answer) and not query.residual:
             yield from _pieces(facts)
             return

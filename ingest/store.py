@@ -206,6 +206,26 @@ class Store:
         sql += " ORDER BY r.agency, r.year, f.rowid"
         return [StoredFact(r["report_id"], _fact(r)) for r in self.db.execute(sql, args)]
 
+    def fact_maps(self, report_ids: Iterable[str], table: str | None = None,
+                  rows: Iterable[str] = ()) -> dict[str, dict[tuple[str, str, str], Fact]]:
+        """Facts of many reports in one query, optionally of one table's rows: report id -> cells."""
+        ids, rows = list(report_ids), list(rows)
+        out: dict[str, dict[tuple[str, str, str], Fact]] = {i: {} for i in ids}
+        for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
+            chunk = ids[start:start + 500]
+            sql = f"SELECT * FROM facts WHERE report_id IN ({','.join('?' * len(chunk))})"
+            args: list = list(chunk)
+            if table:
+                sql += " AND tbl = ?"
+                args.append(table)
+            if rows:
+                sql += f" AND row IN ({','.join('?' * len(rows))})"
+                args += rows
+            for r in self.db.execute(sql, args):
+                fact = _fact(r)
+                out[r["report_id"]][(fact.table, fact.row, fact.column)] = fact
+        return out
+
     def fact_map(self, report_id: str) -> dict[tuple[str, str, str], Fact]:
         return {(s.fact.table, s.fact.row, s.fact.column): s.fact for s in self.facts(report_id)}
 

@@ -42,6 +42,7 @@ def build(config: Config) -> gr.Blocks:
     index = make_index(config)
     ingestor = make_ingestor(config, store=store, index=index)
     assistant = make_assistant(config, store=store, index=index)
+    assistant.warm_up()  # the first question should not pay for building the indexes
     library = Library(ingestor, config.data_dir / "uploads", ingestor.max_file_bytes)
     return build_app(assistant, library)
 
