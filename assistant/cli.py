@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("serve", help="the web app: chat with sources, report library, data")
+    p.add_argument("--host", help="address to bind (default from config: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default from config: 7860)")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("reports", help="list ingested reports")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reports)
@@ -89,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", help="delete a report (its facts and passages) by id prefix")
     p.add_argument("report_id")
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("eval", help="score answers against a gold Q&A set (JSONL), optionally "
+                                    "beside a baseline RAG")
+    p.add_argument("gold", type=Path, metavar="GOLD.jsonl",
+                   help="one JSON object per line: id, report, question, question_en, answer, kind")
+    p.add_argument("--ingest", type=Path, metavar="DIR",
+                   help="ingest DIR first, into a fresh temporary data directory "
+                        "(or into --data-dir when given)")
+    p.add_argument("--baseline", action="store_true",
+                   help="also run a tutorial RAG (pdfplumber, RecursiveCharacterTextSplitter, Chroma) "
+                        "and report its context hit@k")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--k", type=int, default=5, help="top-k for retrieval hit@k (default 5)")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", help="write a sample corpus of fictional agencies, ingest it, "
                                     "and show what was stored")
@@ -169,6 +188,13 @@ def format_answer(answer) -> str:
         if quote:
             lines.append(f"      {quote}")
     return "\n".join(lines)
+
+
+def cmd_serve(args, config: Config) -> int:
+    from ui.serve import serve
+
+    serve(config, host=args.host, port=args.port)
+    return 0
 
 
 def cmd_ingest(args, config: Config) -> int:
@@ -315,6 +341,16 @@ def cmd_delete(args, config: Config) -> int:
     ingestor.delete(matches[0].id)
     print(f"deleted {matches[0].id[:10]} {matches[0].agency} {matches[0].year}")
     return 0
+
+
+def cmd_eval(args, config: Config) -> int:
+    from .eval_run import evaluate, report_json
+    from .evaluation import format_markdown
+
+    run = evaluate(args.gold, config, ingest_dir=args.ingest, baseline=args.baseline, k=args.k,
+                   temp_data_dir=args.ingest is not None and args.data_dir is None)
+    print(report_json(run.report) if args.json else format_markdown(run.report), end="")
+    return EXIT_INGEST_FAILED if run.ingest_failed else 0
 
 
 def cmd_demo(args, config: Config) -> int:

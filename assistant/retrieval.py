@@ -76,6 +76,7 @@ class HybridRetriever(BaseRetriever):
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
     # Tokens by passage text, kept across rebuilds: ingesting one report tokenizes only its passages.
     _tokens: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _version: tuple[int, int] | None = PrivateAttr(default=None)  # Store.version() last checked
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     # ------------------------------------------------------------ public
@@ -129,6 +130,10 @@ class HybridRetriever(BaseRetriever):
     # ------------------------------------------------------------ internals
 
     def _current(self) -> _Snapshot:
+        version = self.store.version()
+        if self._snapshot is not None and self._version == version:
+            return self._snapshot
+        self._version = version
         records = self.store.reports(include_duplicates=True)
         signature = tuple((r.id, r.duplicate_of, r.ingested_at) for r in records)
         snap = self._snapshot

@@ -55,9 +55,9 @@ class Assistant:
     # ------------------------------------------------------------ catalog
 
     def catalog(self) -> Catalog:
-        records = self.store.reports(include_duplicates=False)
-        key = tuple((r.id, r.agency, r.year, r.ingested_at) for r in records)
+        key = self.store.version()
         if key != self._catalog_key:
+            records = self.store.reports(include_duplicates=False)
             self._catalog = Catalog(tuple(
                 CatalogEntry(r.id, r.agency, r.year, r.template, r.source_file, r.short_names)
                 for r in records if r.agency))
@@ -123,13 +123,18 @@ class Assistant:
             return None
         return catalog.report_ids(agencies, query.years)
 
-    def _search(self, query: Query, catalog: Catalog) -> list[Evidence]:
+    def search(self, question: str, *, k: int = PASSAGE_HITS) -> list[Evidence]:
+        """The passages the passage route would read for ``question``, scoped as it scopes them."""
+        catalog = self.catalog()
+        return self._search(parse_question(question, catalog), catalog, k)
+
+    def _search(self, query: Query, catalog: Catalog, k: int = PASSAGE_HITS) -> list[Evidence]:
         if self.retriever is None:
             return []
         report_ids = self._scope(query, catalog)
         if query.unknown_agency and not query.agencies:
             return []
-        return self.retriever.search(query.text, report_ids=report_ids, k=PASSAGE_HITS,
+        return self.retriever.search(query.text, report_ids=report_ids, k=k,
                                      ignore=_ignore_terms(query, catalog))
 
     def _passages(self, query: Query, catalog: Catalog) -> Answer | None:

@@ -133,18 +133,20 @@ class SampleReport:
 
 def make_report(agency: str, year: int, version: str, seed: int, *,
                 inconsistent: bool = False,
-                carried_over: Mapping[str, int] | None = None) -> SampleReport:
+                carried_over: Mapping[str, int] | None = None,
+                profile: Agency | None = None) -> SampleReport:
     """Draw a report whose tables satisfy ``template.identities(version)``.
 
     ``carried_over`` (applicant column -> count) fixes 二、上年结转, so a series of
     reports can chain year to year. With ``inconsistent`` one cell is altered so
     that exactly one identity fails; ``broken`` names that cell. The same seed
     gives the same report with or without ``inconsistent``, apart from that cell
-    and any prose sentence restating it.
+    and any prose sentence restating it. ``profile`` replaces the agency's
+    built-in profile (for agencies that are not in :data:`AGENCIES`).
     """
     if version not in tpl.TEMPLATE_VERSIONS:
         raise ValueError(f"unknown template version {version!r}")
-    profile = agency_profile(agency)
+    profile = profile or agency_profile(agency)
     rng = random.Random(seed)
     values: dict[CellRef, str] = {}
     values.update(_t2_values(rng, profile, version))
@@ -639,29 +641,35 @@ def _register_font(font: str) -> None:
         pdfmetrics.registerFont(UnicodeCIDFont(font))
 
 
-def _pdf_styles(font: str) -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=21, firstLineIndent=24,
-                          wordWrap="CJK", spaceAfter=2)
+def _pdf_styles(font: str, size: float = 12, cell_size: float = 8.5) -> dict[str, ParagraphStyle]:
+    # Sizes scale with the body size; at the defaults these are the original numbers.
+    k = size / 12
+    body = ParagraphStyle("body", fontName=font, fontSize=size, leading=21 * k,
+                          firstLineIndent=2 * size, wordWrap="CJK", spaceAfter=2)
     return {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=28,
+        "title": ParagraphStyle("title", parent=body, fontSize=18 * k, leading=28 * k,
                                 alignment=TA_CENTER, firstLineIndent=0),
-        "heading": ParagraphStyle("heading", parent=body, spaceBefore=8, firstLineIndent=24),
+        "heading": ParagraphStyle("heading", parent=body, spaceBefore=8, firstLineIndent=2 * size),
         "body": body,
-        "box": ParagraphStyle("box", parent=body, leading=20),
-        "cell": ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=10.5,
+        "box": ParagraphStyle("box", parent=body, leading=20 * k),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=cell_size, leading=cell_size + 2,
                                wordWrap="CJK", alignment=TA_CENTER),
     }
 
 
-def _pdf_table(g: _Grid, widths: Sequence[float], cell_style: ParagraphStyle, font: str) -> Table:
+def _pdf_table(g: _Grid, widths: Sequence[float], cell_style: ParagraphStyle, font: str,
+               number_font: str | None = None) -> Table:
     data: list[list[object]] = [[""] * g.n_cols for _ in range(g.n_rows)]
     commands: list[tuple] = [
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("FONT", (0, 0), (-1, -1), font, 8.5),
+        ("FONT", (0, 0), (-1, -1), font, cell_style.fontSize),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
     for c in g.cells:
+        if number_font and not c.label and c.text.isascii():
+            # Word documents often print digits in a Latin font (Times New Roman).
+            commands.append(("FONT", (c.col, c.row), (c.col, c.row), number_font, cell_style.fontSize))
         if c.label and "\n" not in c.text:
             # Paragraphs wrap long labels to the cell width, as Word does.
             data[c.row][c.col] = Paragraph(xml_escape(c.text), cell_style)
@@ -685,19 +693,23 @@ def _boxed(text: str, style: ParagraphStyle) -> Table:
 
 def write_pdf(report: SampleReport, path: str | Path, *, split_table3_at: int | None = None,
               break_label: bool = True, font: str = "STSong-Light",
-              col_widths: ColWidths = "standard") -> Path:
+              col_widths: ColWidths = "standard", font_size: float = 12,
+              cell_font_size: float = 8.5, number_font: str | None = None) -> Path:
     """Print the report as a Word-export-like PDF.
 
     ``split_table3_at`` is the data-row index (into ``template.t3_rows``) that
     starts the continuation page of 表三, which repeats no header; by default a
     row inside （四）无法提供. ``font`` must be a reportlab built-in CID font.
+    ``font_size`` is the body text size (headings and title scale with it),
+    ``cell_font_size`` the table text size; ``number_font`` (a standard PDF
+    font such as Times-Roman) prints the number cells of the tables.
     """
     n_rows = len(tpl.t3_rows(report.version))
     at = default_table3_split(report.version) if split_table3_at is None else split_table3_at
     if not 1 <= at < n_rows:
         raise ValueError(f"split_table3_at must be in 1..{n_rows - 1}, got {at}")
     _register_font(font)
-    st = _pdf_styles(font)
+    st = _pdf_styles(font, font_size, cell_font_size)
     label_w = _T3_LABEL_WIDTHS[col_widths]
     t3_widths = [*label_w, *[(_CONTENT_WIDTH - sum(label_w)) / 7] * 7]
     t2_label = _T2_LABEL_WIDTH[col_widths]
@@ -712,14 +724,14 @@ def write_pdf(report: SampleReport, path: str | Path, *, split_table3_at: int | 
     for sec, (heading, paragraphs) in zip(tpl.SECTIONS, report.sections):
         head = [para(heading, "heading"), *[para(p) for p in paragraphs]]
         if sec.key == "proactive":
-            story += [*head, _pdf_table(_t2_grid(report), t2_widths, st["cell"], font)]
+            story += [*head, _pdf_table(_t2_grid(report), t2_widths, st["cell"], font, number_font)]
         elif sec.key == "requests":
             part1, part2 = _split_grid(_t3_grid(report), 3 + at, break_label)
-            story += [KeepTogether([*head, _pdf_table(part1, t3_widths, st["cell"], font)]),
-                      PageBreak(), _pdf_table(part2, t3_widths, st["cell"], font)]
+            story += [KeepTogether([*head, _pdf_table(part1, t3_widths, st["cell"], font, number_font)]),
+                      PageBreak(), _pdf_table(part2, t3_widths, st["cell"], font, number_font)]
         elif sec.key == "review":
             story += [*head, _pdf_table(_t4_grid(report), [_CONTENT_WIDTH / 15] * 15,
-                                        st["cell"], font)]
+                                        st["cell"], font, number_font)]
         else:
             story += head
 
@@ -915,8 +927,9 @@ def _gold_entry(qid: str, report: str | None, agency: str | None, year: int | No
             "question_en": question_en, "answer": answer, "kind": kind, "evidence": evidence}
 
 
-def _report_questions(report: SampleReport, stem: str, rng: random.Random) -> list[dict[str, object]]:
-    p = agency_profile(report.agency)
+def _report_questions(report: SampleReport, stem: str, rng: random.Random, *,
+                      profile: Agency | None = None) -> list[dict[str, object]]:
+    p = profile or agency_profile(report.agency)
     fill = {"a": report.agency, "e": p.en, "y": report.year}
     usable = [q for q in _TABLE_QUESTIONS if report.values.get(q[0], "") != ""]
     # The first two are asked of every report; the rest vary.

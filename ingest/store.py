@@ -168,6 +168,11 @@ class Store:
 
     # ------------------------------------------------------------ reads
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever any connection commits a write: a cheap test for 'anything new?'."""
+        data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        return data_version, self.db.total_changes
+
     def report(self, report_id: str) -> ReportRecord | None:
         row = self.db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
         return _record(row) if row else None
