@@ -367,7 +367,8 @@ def cmd_demo(args, config: Config) -> int:
     assistant = make_assistant(config, store=ingestor.store, index=ingestor.index)
     for question in demo_questions(assistant):
         print(f"\nQ: {question}\n{format_answer(assistant.ask(question))}")
-    print("\nNext: xxgk ask \"QUESTION\" · xxgk reports · xxgk facts --agency NAME · xxgk check")
+    print("\nNext: .venv/bin/xxgk serve  (the web app on http://127.0.0.1:7860) · "
+          "xxgk ask \"QUESTION\" · xxgk reports · xxgk check")
     return EXIT_INGEST_FAILED if any(r.failed for r in results) else 0
 
 

@@ -379,6 +379,11 @@ def test_the_app_builds_over_real_backends(corpus):
     app = build_app(corpus["assistant"], corpus["library"])
     assert isinstance(app, gr.Blocks)
     assert all(isinstance(font, str) for font in theme()._font + theme()._font_mono)  # no web fonts
+    # build_app(assistant) alone: the library works over the assistant's own store and index.
+    assert isinstance(build_app(corpus["assistant"]), gr.Blocks)
+    library = Library.beside(corpus["assistant"])
+    assert library.store is corpus["store"] and library.uploads_dir == (corpus["root"] / "data" / "uploads").resolve()
+    assert {r.report_id for r in library.reports()} == {r.report_id for r in corpus["library"].reports()}
 
 
 def test_upload_with_agency_and_year_given_and_no_copy_of_a_failure(small_library, tmp_path):

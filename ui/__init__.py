@@ -1,6 +1,6 @@
 """The Gradio web app (chat with sources, report library, data). Built on assistant.Assistant.
 
-``build_app(assistant, library)`` returns the gr.Blocks without launching it;
+``build_app(assistant[, library])`` returns the gr.Blocks without launching it;
 ``serve(config, host, port)`` builds everything from the configuration and launches.
 Gradio is imported only when one of them is called.
 """
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .library import Library
 
 
-def build_app(assistant: Assistant, library: Library) -> gr.Blocks:
+def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks:
     from .app import build_app as _build_app
 
     return _build_app(assistant, library)

@@ -44,8 +44,10 @@ def launch_options() -> dict:
     return {"theme": theme(), "css": CSS, "footer_links": []}
 
 
-def build_app(assistant: Assistant, library: Library) -> gr.Blocks:
-    """The web app over ``assistant`` (answers) and ``library`` (reports); not launched."""
+def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks:
+    """The web app over ``assistant`` (answers) and ``library`` (reports; by default one over
+    the assistant's own store and index); not launched."""
+    library = library or Library.beside(assistant)
     store = library.store
     export_dir = Path(tempfile.mkdtemp(prefix="xxgk-export-"))
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import InputError, NotFound
+from ingest.errors import ConfigError, InputError, NotFound
 from ingest.loaders import SUPPORTED_SUFFIXES, check_file
 from ingest.pipeline import FileResult, Ingestor, Overrides, file_hash
 from ingest.store import Store
@@ -53,6 +53,15 @@ class Library:
         self.max_file_bytes = max_file_bytes or ingestor.max_file_bytes
         # Ingest writes in one SQLite transaction on a shared connection: one writer at a time.
         self.lock = threading.RLock()
+
+    @classmethod
+    def beside(cls, assistant) -> Library:
+        """A library over the assistant's own store and passage index; uploads kept next to the store."""
+        if assistant.retriever is None or assistant.retriever.index is None:
+            raise ConfigError("the assistant has no passage index to ingest into; build it with "
+                              "assistant.factory.make_assistant")
+        ingestor = Ingestor(assistant.store, assistant.retriever.index)
+        return cls(ingestor, assistant.store.path.parent / "uploads")
 
     @property
     def store(self) -> Store:
