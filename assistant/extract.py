@@ -269,7 +269,7 @@ _ASKED_UNIT_EN: dict[str, tuple[str, ...]] = {
 }
 _ASKS_PERSON = re.compile(r"谁|哪位|什么人|负责人|\bwho\b|\bwhom\b", re.I)
 _PERSON = re.compile(r"(?:副?(?:局长|主任|秘书长|市长|县长|区长|处长|科长|书记|部长|厅长|主席|组长)"
-                     r"[\u4e00-\u9fff]{2,3}(?:负责|同志|担任|分管|主管|[，。；、]))|由[^，。；]{2,24}负责")
+                     r"[\u4e00-\u9fff]{2,3}(?:负责|同志|担任|分管|主管|[，。；、]))|由[\u4e00-\u9fff]{2,3}(?:同志)?负责")
 _NEGATION = re.compile(r"无|未|没有|不存在|零")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _FULL_STOP = re.compile(r"(?<=[。！？!?])|\n+")
@@ -585,7 +585,9 @@ def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[
                 score += 0.25 + (0.1 if any(q.unit in units for q in found) else 0.0)
             elif not _NEGATION.search(sentence):
                 continue  # a quantity question is not answered without a number (or a "none")
-        if person and _PERSON.search(sentence):
+        if person:
+            if not _PERSON.search(sentence):
+                continue  # "who" is not answered by a sentence that names no one
             score += 0.15
         if cosines is not None:
             score += embed_weight * cosines[i]

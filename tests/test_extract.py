@@ -161,3 +161,11 @@ def test_the_embedding_breaks_ties_between_sentences_with_the_same_terms():
 ])
 def test_quantity_in_finds_the_number_the_question_asks_for(sentence, question, expected):
     assert quantity_in(sentence, question) == expected
+
+
+def test_who_is_not_answered_by_a_sentence_that_names_no_one():
+    hits = [ev("根据来件内容由对应业务科室专人负责受理回复公共诉求系统相关来件，按时办结。", 0),
+            ev("明确政府信息公开工作“一把手”制度，具体由副局长张建国负责，局办公室具体承办。", 1)]
+    best = extract_answer("政府信息公开工作由谁具体负责？", hits)
+    assert best and "张建国" in best[0].sentence
+    assert extract_answer("政府信息公开工作由谁具体负责？", hits[:1]) == []
