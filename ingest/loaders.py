@@ -302,6 +302,10 @@ def read_text_file(path: Path) -> str:
     raise InputError(str(path), "the text encoding is not UTF-8, UTF-16 or GB18030")
 
 
+# Markdown headings and emphasis: the words stay, the marks go ("## 表二" -> "表二", "**一是**" -> "一是").
+_MD_MARKUP = re.compile(r"^\s*#{1,6}\s+|\*\*")
+
+
 def load_text(path: Path) -> Document:
     text = normalize_text(read_text_file(path))
     blocks: list[Block] = []
@@ -313,8 +317,9 @@ def load_text(path: Path) -> Document:
         cells = split_row(line)
         if cells is None:
             in_table = False
-            if line.strip():
-                blocks.append(Block("text", None, text=line.strip()))
+            line = _MD_MARKUP.sub("", line).strip()
+            if line:
+                blocks.append(Block("text", None, text=line))
             continue
         if not in_table:
             table_id += 1

@@ -219,3 +219,14 @@ def test_short_names():
     assert {"淮安市政府", "淮安", "市政府"} <= set(short_names("淮安市人民政府"))
     assert "市科委" in short_names("上海市科学技术委员会")
     assert "沭阳县发改局" in short_names("沭阳县发展和改革局")
+
+
+def test_markdown_marks_do_not_reach_the_prose(tmp_path):
+    from ingest.loaders import load
+
+    path = tmp_path / "report.md"
+    path.write_text("## 五、存在的主要问题及改进情况\n\n存在以下问题：**一是**人员不足；二是培训不够。\n",
+                    encoding="utf-8")
+    heading, prose = [b.text for b in load(path).blocks if b.kind == "text"]
+    assert heading == "五、存在的主要问题及改进情况"
+    assert "**" not in prose and "一是人员不足" in prose
