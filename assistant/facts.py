@@ -301,9 +301,7 @@ class FactRoute:
             year = query.years[0] if query.years else max(catalog.years(), default=None)
             entries = [e for e in catalog.entries if e.agency in agencies and e.year == year]
             over = "agency"
-        rows = metric_rows(metric, None) or ()
-        if metric.rows == ("other_handling",):
-            rows = (*rows, *tpl.T3_DISPOSITION_GROUPS["other_handling"])
+        rows = {r for v in tpl.TEMPLATE_VERSIONS for r in metric_rows(metric, v) or ()}
         facts = self.store.fact_maps([e.report_id for e in entries], metric.table, rows)
         every = [evaluate(e, metric, None, facts[e.report_id]) for e in entries]
         readings = [r for r in every if r.value is not None and r.missing is None]
@@ -383,13 +381,13 @@ class FactRoute:
             return missing or Miss("还没有收录任何年度报告。", "No reports have been ingested yet.")
         findings = consistency_findings(self.store, {e.report_id for e in entries})
         zh = query.language == "zh"
-        lines, readings = [], []
+        lines: list[str] = []
+        citations: dict[tuple[str, CellKey], Citation] = {}
         for entry in entries:
             mine = [f for r, f in findings if r.id == entry.report_id]
             facts = self._facts(entry)
-            cells = [facts[c] for f in mine for c in f.cells if c in facts]
-            reading = Reading(entry, Metric(tpl.T3, ("total_handled",)), None, facts=cells)
-            readings.append(reading)
+            for cell in (c for f in mine for c in f.cells if c in facts):
+                citations.setdefault((entry.report_id, cell), fact_citation(entry, facts[cell]))
             checked = sum(1 for i in tpl.identities(entry.template or tpl.TEMPLATE_2021)
                           if all(c in facts for c in i.left + i.right))
             if not mine:
@@ -399,11 +397,11 @@ class FactRoute:
             lines.append(f"{entry.agency}{entry.year}年报告有{len(mine)}处不能自洽：" if zh else
                          f"{entry.agency}'s {entry.year} report does not add up in {len(mine)} place(s):")
             lines += [f"  {n}. {f.message if zh else f.message_en}" for n, f in enumerate(mine, 1)]
-        answer = self._answer(query, "\n".join(lines), None, None, readings, ())
         notes = tuple(FindingNote(r.id, r.agency, r.year, f.check, f.message, f.message_en, f.cells)
                       for r, f in findings)
-        citations = answer.citations or tuple(report_citation(e) for e in entries)
-        return dataclasses.replace(answer, answer="\n".join(lines), findings=notes, citations=citations)
+        return Answer(question=query.text, answer="\n".join(lines), mode="facts",
+                      language=query.language, findings=notes,
+                      citations=tuple(citations.values()) or tuple(report_citation(e) for e in entries))
 
     # ------------------------------------------------------------ text and citations
 
@@ -458,7 +456,7 @@ class FactRoute:
                 if key not in seen:
                     seen.add(key)
                     citations.append(fact_citation(reading.entry, fact))
-        findings = self._findings(citations)
+        findings = self.findings_for(citations)
         for f in findings:
             text += (f"\n注意：{f.agency}{f.year}年报告的表格不能自洽——{f.message}"
                      if query.language == "zh" else
@@ -467,7 +465,8 @@ class FactRoute:
                       value=value, unit=unit, citations=tuple(citations), findings=tuple(findings),
                       readings=readings_note)
 
-    def _findings(self, citations: Sequence[Citation]) -> list[FindingNote]:
+    def findings_for(self, citations: Sequence[Citation]) -> list[FindingNote]:
+        """Stored findings of the cited reports that involve a cited cell."""
         cited: dict[str, set[CellKey]] = {}
         for c in citations:
             if c.table and c.row and c.column:
@@ -517,11 +516,12 @@ FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_
 
 
 def fact_rows(store: Store, *, agency: str | None = None, year: int | None = None,
-              table: str | None = None) -> list[dict]:
+              table: str | None = None, row: str | None = None,
+              column: str | None = None) -> list[dict]:
     """Stored facts as flat rows (FACT_FIELDS plus bbox), duplicates of a report left out."""
     reports = {r.id: r for r in store.reports()}
     rows = []
-    for stored in store.facts(agency=agency, year=year, table=table):
+    for stored in store.facts(agency=agency, year=year, table=table, row=row, column=column):
         record, fact = reports[stored.report_id], stored.fact
         rows.append({
             "agency": record.agency, "year": record.year, "table": fact.table, "row": fact.row,

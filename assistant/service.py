@@ -128,22 +128,21 @@ class Assistant:
         catalog = self.catalog()
         return self._search(parse_question(question, catalog), catalog, k)
 
-    def _search(self, query: Query, catalog: Catalog, k: int = PASSAGE_HITS) -> list[Evidence]:
-        if self.retriever is None:
+    def _search(self, query: Query, catalog: Catalog, k: int = PASSAGE_HITS,
+                ignore: Sequence[str] | None = None) -> list[Evidence]:
+        if self.retriever is None or (query.unknown_agency and not query.agencies):
             return []
-        report_ids = self._scope(query, catalog)
-        if query.unknown_agency and not query.agencies:
-            return []
-        return self.retriever.search(query.text, report_ids=report_ids, k=k,
-                                     ignore=_ignore_terms(query, catalog))
+        ignore = _ignore_terms(query, catalog) if ignore is None else ignore
+        return self.retriever.search(query.text, report_ids=self._scope(query, catalog), k=k,
+                                     ignore=ignore)
 
     def _passages(self, query: Query, catalog: Catalog) -> Answer | None:
         # Table-row passages restate stored facts; the facts route already answers from those.
-        hits = [h for h in self._search(query, catalog) if h.citation.table is None]
+        ignore = _ignore_terms(query, catalog)
+        hits = [h for h in self._search(query, catalog, ignore=ignore) if h.citation.table is None]
         if not hits:
             return None
-        extracts = extract_answer(query.text, hits, ignore=_ignore_terms(query, catalog),
-                                  embed=self.embed)
+        extracts = extract_answer(query.text, hits, ignore=ignore, embed=self.embed)
         if not extracts:
             return None
         return _passage_answer(query, extracts)
@@ -191,7 +190,7 @@ class Assistant:
         citations = tuple(e.citation for e in result.cited)
         yield Answer(question=query.text, answer=result.text, mode="llm", language=query.language,
                      value=result.value, unit=result.unit, citations=citations,
-                     findings=self.facts._findings(citations))
+                     findings=self.facts.findings_for(citations))
 
     def _abstention(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer:
         if isinstance(facts, Miss):

@@ -197,12 +197,13 @@ class Store:
         return {r[0] for r in self.db.execute("SELECT id FROM reports")}
 
     def facts(self, report_id: str | None = None, *, agency: str | None = None,
-              year: int | None = None, table: str | None = None,
-              include_duplicates: bool = False) -> list[StoredFact]:
+              year: int | None = None, table: str | None = None, row: str | None = None,
+              column: str | None = None, include_duplicates: bool = False) -> list[StoredFact]:
         sql = ("SELECT f.* FROM facts f JOIN reports r ON r.id = f.report_id WHERE 1=1")
         args: list = []
         for clause, value in (("f.report_id = ?", report_id), ("r.agency = ?", agency),
-                              ("r.year = ?", year), ("f.tbl = ?", table)):
+                              ("r.year = ?", year), ("f.tbl = ?", table), ("f.row = ?", row),
+                              ("f.col = ?", column)):
             if value is not None:
                 sql += f" AND {clause}"
                 args.append(value)

@@ -22,13 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.config import load_config  # noqa: E402
-from assistant.evaluation import load_gold  # noqa: E402
+from assistant.evaluation import load_gold, percentile  # noqa: E402
 from assistant.factory import make_assistant, make_index, make_ingestor, make_store  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -555,9 +555,8 @@ def facts(store: Store, agency: str | None = None, year: str | int | None = None
     agency, year_value = parse_filters(agency, year)
     row_table, row_key = _row_filter(row)
     table = table or row_table or None
-    rows = fact_rows(store, agency=agency, year=year_value, table=table)
-    return [r for r in rows if (row_key is None or r["row"] == row_key)
-            and (not column or r["column"] == column)]
+    return fact_rows(store, agency=agency, year=year_value, table=table, row=row_key,
+                     column=column or None)
 
 
 MAX_SHOWN_FACTS = 2000  # the browser table; exports hold every row
@@ -708,7 +707,7 @@ def chart(store: Store, metric: str, by: str = BY_YEAR, agency: str | None = Non
     table, row, column = (metric or DEFAULT_METRIC).split("|")
     label = tpl.cell_label(table, row, column)
     agency, year_value = parse_filters(agency, year)
-    rows = [r for r in fact_rows(store, table=table) if r["row"] == row and r["column"] == column]
+    rows = fact_rows(store, table=table, row=row, column=column)
     unit = next((r["unit"] for r in rows if r["unit"]), tpl.column(table, column).unit)
     blank = sum(r["value"] is None for r in rows)
     rows = [r for r in rows if r["value"] is not None and r["agency"] and r["year"]]
