@@ -25,6 +25,8 @@ class Evidence:
     score: float = 0.0
     kind: Literal["fact", "passage"] = "passage"
     passage_id: str | None = None
+    value: float | None = None  # a fact's number, as stored
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from .config import Config, load_config
 from .facts import FACT_FIELDS, fact_rows
 
 EXIT_INGEST_FAILED = 1
+EXIT_SOME_FAILED = 1  # some lines of ask --batch failed
+EXIT_BROKEN_PIPE = 141
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -33,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, data_dir=args.data_dir)
         return args.func(args, config)
+    except BrokenPipeError:
+        # Output piped into `head` and closed: stop quietly, as other commands do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except XxgkError as exc:
         print(f"xxgk: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -72,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the web app: chat with sources, report library, data")
     p.add_argument("--host", help="address to bind (default from config: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default from config: 7860)")
+    p.add_argument("--no-login", action="store_true",
+                   help="allow a non-loopback --host without server.username/password (trusted networks)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("reports", help="list ingested reports")
@@ -147,6 +156,7 @@ def cmd_ask(args, config: Config) -> int:
 
 
 def _ask_batch(args, config: Config) -> int:
+    """Every line gets an output line: its answer, or an error object; stderr names bad lines."""
     if str(args.batch) == "-":
         lines = sys.stdin.read().splitlines()
     else:
@@ -154,25 +164,51 @@ def _ask_batch(args, config: Config) -> int:
             lines = args.batch.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise InputError(str(args.batch), f"cannot read the question file ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise InputError(str(args.batch), "the question file is not UTF-8 text") from None
     assistant = _assistant(config)
+    failed = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-            question = item["question"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise InputError(str(args.batch), f"line {number} is not a JSON object with a "
-                                              "'question' field") from None
-        answer = assistant.ask(question, agency=args.agency, year=args.year)
+        item, error = _batch_item(line)
+        if error is None:
+            try:
+                answer = assistant.ask(item["question"], agency=args.agency, year=args.year)
+            except XxgkError as exc:
+                error = str(exc)
+        if error is not None:
+            failed += 1
+            print(f"xxgk ask: {args.batch} line {number}: {error}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"line": number, "error": error, "input": line[:500]},
+                                 ensure_ascii=False), flush=True)
+            else:
+                print(f"line {number}: error: {error}\n", flush=True)
+            continue
         result = answer.to_dict()
         # Fields of the input that the Answer also has (a gold 'answer', say) keep an input_ prefix.
         passed = {(f"input_{k}" if k in result else k): v for k, v in item.items() if k != "question"}
         if args.json:
             print(json.dumps({**result, **passed}, ensure_ascii=False), flush=True)
         else:
-            print(f"Q: {question}\n{format_answer(answer)}\n", flush=True)
-    return 0
+            print(f"Q: {item['question']}\n{format_answer(answer)}\n", flush=True)
+    if failed:
+        print(f"xxgk ask: {failed} of {sum(1 for line in lines if line.strip())} lines failed",
+              file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else 0
+
+
+def _batch_item(line: str) -> tuple[dict, str | None]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {}, f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        return {}, "not a JSON object with a 'question' string"
+    if not item["question"].strip():
+        return {}, "the question is empty"
+    return item, None
 
 
 def format_answer(answer) -> str:
@@ -191,9 +227,9 @@ def format_answer(answer) -> str:
 
 
 def cmd_serve(args, config: Config) -> int:
-    from ui.serve import serve
+    from ui.server import serve
 
-    serve(config, host=args.host, port=args.port)
+    serve(config, host=args.host, port=args.port, no_login=args.no_login)
     return 0
 
 
@@ -239,11 +275,12 @@ def _summary_line(r: FileResult) -> str:
     if r.unknown:
         unknown = (f"  ! not recognised: {', '.join(r.unknown)} — supply with --agency/--year/"
                    f"--template or a {Path(r.path).name}.xxgk.json sidecar")
-    dup = f"  (same report as {r.duplicate_of[:10]}, not counted twice)" if r.duplicate_of else ""
     pages = r.pages if r.pages else "-"
     line = (f"{r.status.upper():9} {r.path}: {r.agency or '?'} · {r.year or '?'} · "
             f"template {r.template or '?'} · pages {pages} · facts {r.facts} · "
-            f"findings {r.findings} · problems {len(r.problems)}{dup}{unknown}")
+            f"findings {r.findings} · problems {len(r.problems)}{unknown}")
+    for note in r.notes:
+        line += f"\n          note: {note}"
     for problem in r.problems[:5]:
         line += f"\n          - {problem}"
     if len(r.problems) > 5:
@@ -255,8 +292,8 @@ def _print_totals(results: list[FileResult], as_json: bool) -> None:
     if as_json:
         return
     counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("ingested", "unchanged", "skipped", "failed")}
-    print(" · ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
+              for s in ("ingested", "unchanged", "repaired", "skipped", "failed")}
+    print(" · ".join(f"{n} {s}" for s, n in counts.items() if n or s != "repaired"), file=sys.stderr)
 
 
 def cmd_reports(args, config: Config) -> int:
@@ -271,7 +308,7 @@ def cmd_reports(args, config: Config) -> int:
         return 0
     for record in reports:
         counts = store.counts(record.id)
-        flags = " (duplicate)" if record.duplicate_of else ""
+        flags = f" (another copy answers: {record.duplicate_of[:10]})" if record.duplicate_of else ""
         if record.unknown:
             flags += f" ! unknown: {', '.join(record.unknown)}"
         print(f"{record.id[:10]}  {record.agency or '?'}  {record.year or '?'}  "
@@ -360,7 +397,8 @@ def cmd_demo(args, config: Config) -> int:
     paths = write_corpus(out)
     print(f"wrote {len(paths)} sample reports of fictional agencies to {out}")
     ingestor = _ingestor(config)
-    results = ingestor.ingest([out], progress=lambda r: print(_summary_line(r), flush=True))
+    # The report files only: the corpus folder also holds its gold.jsonl, which is no report.
+    results = ingestor.ingest(paths, progress=lambda r: print(_summary_line(r), flush=True))
     _print_totals(results, False)
     from .factory import make_assistant
 

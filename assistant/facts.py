@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ingest import template as tpl
 from ingest.cells import format_number
-from ingest.checks import carry_over_findings
+from ingest.checks import carry_over_findings, check_identities
 from ingest.models import Citation, Fact, Finding
 from ingest.store import ReportRecord, Store
 
@@ -388,11 +388,16 @@ class FactRoute:
             facts = self._facts(entry)
             for cell in (c for f in mine for c in f.cells if c in facts):
                 citations.setdefault((entry.report_id, cell), fact_citation(entry, facts[cell]))
-            checked = sum(1 for i in tpl.identities(entry.template or tpl.TEMPLATE_2021)
-                          if all(c in facts for c in i.left + i.right))
+            status = check_identities(facts, entry.template)
             if not mine:
-                lines.append(f"{entry.agency}{entry.year}年报告的表格自洽：{checked}项勾稽关系均成立。" if zh else
-                             f"{entry.agency}'s {entry.year} report adds up: all {checked} identities hold.")
+                blank = ""
+                if status.unchecked:
+                    blank = (f"另有{status.unchecked}项因有空白单元格无法核对。" if zh else
+                             f" {status.unchecked} more cannot be checked because a cell is blank.")
+                lines.append(f"{entry.agency}{entry.year}年报告的表格自洽：{status.held}项勾稽关系均成立。{blank}"
+                             if zh else
+                             f"{entry.agency}'s {entry.year} report adds up: all {status.held} identities "
+                             f"that can be checked hold.{blank}")
                 continue
             lines.append(f"{entry.agency}{entry.year}年报告有{len(mine)}处不能自洽：" if zh else
                          f"{entry.agency}'s {entry.year} report does not add up in {len(mine)} place(s):")

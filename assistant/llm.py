@@ -1,26 +1,35 @@
 """The optional LLM route: an OpenAI-compatible chat model writes the answer from numbered evidence.
 
 The model only phrases the answer. ``LLMAnswerer.finish`` checks what it wrote: every
-citation must point at an item it was given, and every number it states must appear in
-an item it cited (or in the question). Anything else makes the caller abstain.
+citation must point at an item it was given, and every number it states, in any form
+(3,119 · ３１１９ · 七十二 · 3.2万), must appear in an item it cited that may support a
+figure: for a question the table answers only the cited fact cells, for a text question
+the cited passages. Passages that address the model are never offered to it
+(:func:`addresses_model`). Anything else makes the caller fall back to the deterministic
+answer. ``timeout_s`` is the whole deadline of one reply, retries included.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import re
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Literal
 
 import httpx
 import openai
-from langchain_core.exceptions import ModelAPIError, ModelConnectionError, ModelTimeoutError
+from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from ingest.errors import BackendUnavailable, ConfigError, XxgkError
 from ingest.models import Citation
+from ingest.text import addresses_model, numbers_in
 
 from .answer import Evidence, Language
 from .config import LLMConfig
@@ -70,30 +79,16 @@ class LLMResult:
 
 # ---------------------------------------------------------------- text helpers
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 # [1] [1][2] [1,2] [1, 2] [1-3] 【1】 【1，2】 [1、2]
 _MARKER = re.compile(r"[\[【]\s*(\d{1,4}(?:\s*(?:[,，、;；]|[-–~～至])\s*\d{1,4})*)\s*[\]】]")
 _MARKER_PART = re.compile(r"(\d+)\s*[-–~～至]\s*(\d+)|(\d+)")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)
 # List numbering ("1. ", "2、", "(3)") is layout, not a stated figure.
 _ENUMERATOR = re.compile(r"(?m)^\s*(?:[-*•]\s*)?(?:\d{1,2}[.)、]|[（(]\d{1,2}[)）])\s*(?!\d)")
-_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|\d+(?:\.\d+)?")
-_FACT_VALUE = re.compile(r"=\s*(-?\d[\d,]*(?:\.\d+)?)\s*([^\s\d=·]{0,8})\s*$")
-
 
 def _neutralise(text: str) -> str:
     """Item and question text cannot open or close a data block: no ASCII angle brackets."""
     return text.replace("<", "＜").replace(">", "＞")
-
-
-def _numbers(text: str) -> set[Decimal]:
-    out: set[Decimal] = set()
-    for match in _NUMBER.finditer(text.translate(_FULLWIDTH)):
-        try:
-            out.add(Decimal(match.group().replace(",", "")))
-        except InvalidOperation:  # pragma: no cover - the regex only matches digits
-            continue
-    return out
 
 
 def _strip_reasoning(raw: str) -> str:
@@ -131,16 +126,7 @@ def _source_line(citation: Citation, language: Language) -> str:
     return " · ".join(parts)
 
 
-def _fact_value(evidence: Evidence) -> tuple[Decimal, str | None] | None:
-    """The value and unit at the end of a fact's text ("… · 总计 = 3119 件")."""
-    match = _FACT_VALUE.search(evidence.text.translate(_FULLWIDTH))
-    if not match:
-        return None
-    try:
-        value = Decimal(match.group(1).replace(",", ""))
-    except InvalidOperation:
-        return None
-    return value, (match.group(2) or None)
+FigureSource = Literal["facts", "passages", "any"]
 
 
 # ---------------------------------------------------------------- the answerer
@@ -171,8 +157,8 @@ _LANGUAGE_RULES = {
 class LLMAnswerer:
     """Asks a chat model to answer from numbered evidence and checks the reply.
 
-    ``base_url``, ``timeout_s`` and ``api_key_env`` only improve error messages; they are
-    read from a ChatOpenAI model when not given.
+    ``timeout_s`` is the deadline of one whole reply (read from a ChatOpenAI model when not
+    given); ``base_url`` and ``api_key_env`` make error messages precise.
     """
 
     def __init__(self, chat_model: BaseChatModel, max_evidence: int = 12, *,
@@ -228,44 +214,90 @@ class LLMAnswerer:
 
     def stream(self, question: str, language: Language,
                evidence: Sequence[Evidence]) -> Iterator[str]:
-        """Raw text pieces as the model writes them; pass the joined text to ``finish``."""
+        """Raw, unchecked text pieces as the model writes them, within the deadline.
+
+        Never show these to a user: pass the joined text to ``finish`` first."""
         if not evidence:
             return
-        try:
-            for chunk in self.chat_model.stream(self.messages(question, language, evidence)):
-                piece = str(chunk.text)
-                if piece:
-                    yield piece
-        except Exception as exc:
-            error = self._backend_error(exc)
-            if error is None:
-                raise
-            raise error from exc
+        messages = self.messages(question, language, evidence)
+        yield from self._within_deadline(lambda: self._pieces(messages))
 
-    def answer(self, question: str, language: Language,
-               evidence: Sequence[Evidence]) -> LLMResult | None:
-        """Ask the model and check its reply; None means abstain."""
+    def _pieces(self, messages: list[BaseMessage]) -> Iterator[str]:
+        """Text of each streamed chunk. A server's stream ends with a finish reason; one that
+        stops without it was cut off."""
+        from_server = finished = False
+        for chunk in self.chat_model.stream(messages):
+            metadata = chunk.response_metadata or {}
+            from_server = from_server or bool(metadata)
+            finished = finished or bool(metadata.get("finish_reason"))
+            yield str(chunk.text)
+        if from_server and not finished:
+            raise BackendUnavailable(f"{self._where()} returned an invalid reply (the stream was cut "
+                                     f"off before it finished); try again, {_DISABLE_HINT}")
+
+    def reply(self, question: str, language: Language, evidence: Sequence[Evidence]) -> str:
+        """The model's whole raw reply (streamed from the server); '' without evidence."""
+        if not evidence:
+            return ""
+        pieces = list(self.stream(question, language, evidence))
+        if not pieces:  # even NOT_FOUND is text: an empty reply is not a chat completion
+            raise BackendUnavailable(f"{self._where()} returned an invalid reply (no text at all); "
+                                     f"check llm.base_url, {_DISABLE_HINT}")
+        return "".join(pieces)
+
+    def answer(self, question: str, language: Language, evidence: Sequence[Evidence], *,
+               figures_from: FigureSource | None = None) -> LLMResult | None:
+        """Ask the model and check its reply; None means fall back (or abstain)."""
         if not evidence:
             return None
-        try:
-            reply = self.chat_model.invoke(self.messages(question, language, evidence))
-        except Exception as exc:
-            error = self._backend_error(exc)
-            if error is None:
-                raise
-            raise error from exc
-        return self.finish(str(reply.text), evidence, question=question)
+        messages = self.messages(question, language, evidence)
+        (reply,) = self._within_deadline(lambda: iter([str(self.chat_model.invoke(messages).text)]))
+        return self.finish(reply, evidence, question=question, figures_from=figures_from)
+
+    def _within_deadline(self, produce: Callable[[], Iterator[str]]) -> Iterator[str]:
+        """Pieces of ``produce()`` until it ends; its errors as user-facing errors. The whole
+        call, the client's retries included, must end within ``timeout_s``."""
+        deadline = time.monotonic() + self.timeout_s if self.timeout_s else None
+        pieces: queue.Queue = queue.Queue()
+
+        def work() -> None:
+            try:
+                for piece in produce():
+                    if piece:
+                        pieces.put(("piece", piece))
+                pieces.put(("done", None))
+            except BaseException as exc:  # handed to the caller's thread
+                pieces.put(("error", exc))
+
+        threading.Thread(target=work, name="xxgk-llm", daemon=True).start()
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise queue.Empty
+                kind, value = pieces.get(timeout=remaining)
+            except queue.Empty:
+                raise self._timeout() from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise self._backend_error(value) from value
+            yield value
 
     # ------------------------------------------------------------ checking the reply
 
-    def finish(self, raw_text: str, evidence: Sequence[Evidence], *,
-               question: str = "") -> LLMResult | None:
-        """Resolve [n] markers to evidence and check the reply; None means abstain.
+    def finish(self, raw_text: str, evidence: Sequence[Evidence], *, question: str = "",
+               figures_from: FigureSource | None = None) -> LLMResult | None:
+        """Resolve [n] markers to evidence and check the reply; None means the reply fails.
 
-        Abstains on the not-found marker, on a reply that cites no given item, and on a
-        number that appears neither in a cited item nor in ``question``.
+        Fails on the not-found marker, on a reply that cites no given item, and on a number
+        (in any form) that is neither in the question nor in a cited item that may support
+        figures: with ``figures_from="facts"`` only fact cells, with "passages" only passages.
+        By default a question given fact cells is a table question ("facts").
         """
         items = self._items(evidence)
+        if figures_from is None:
+            figures_from = "facts" if any(e.kind == "fact" for e in items) else "passages"
         text = _strip_reasoning(raw_text)
         if not text or NOT_FOUND in text.upper():
             return None
@@ -290,16 +322,18 @@ class LLMAnswerer:
             return None
         cited = tuple(items[i] for i in order)
 
-        allowed = _numbers(question)
+        kinds = {"facts": ("fact",), "passages": ("passage",), "any": ("fact", "passage")}[figures_from]
+        allowed = numbers_in(question, with_unscaled=True)
         for item in cited:
-            allowed |= _numbers(self._item_body(item, "zh"))
             if item.citation.year is not None:
                 allowed.add(Decimal(item.citation.year))
-        stated = _numbers(_ENUMERATOR.sub(" ", _MARKER.sub(" ", text)))
+            if item.kind in kinds and not addresses_model(item.text):
+                allowed |= numbers_in(self._item_body(item, "zh"), with_unscaled=True)
+        stated = numbers_in(_ENUMERATOR.sub(" ", _MARKER.sub(" ", text)))
         if stated - allowed:
             return None
 
-        value, unit = self._main_figure(stated - _numbers(question), cited)
+        value, unit = self._main_figure(stated - numbers_in(question), cited)
         return LLMResult(text=text, cited=cited, value=value, unit=unit)
 
     @staticmethod
@@ -312,23 +346,32 @@ class LLMAnswerer:
             return None, None
         (figure,) = figures
         for item in cited:
-            if item.kind != "fact":
+            if item.kind != "fact" or item.value is None:
                 continue
-            parsed = _fact_value(item)
-            if parsed and parsed[0] == figure:
-                return float(figure), parsed[1]
+            value = Decimal(str(item.value))
+            scale = 10_000 if (item.unit or "").startswith("万") else 1
+            if figure in (value, value * scale):
+                return item.value, item.unit
         return None, None
 
     # ------------------------------------------------------------ errors
 
-    def _backend_error(self, exc: BaseException) -> XxgkError | None:
-        """A user-facing error for a failure to talk to the server, or None to re-raise as is."""
-        where = f"the LLM server at {self.base_url}" if self.base_url else "the LLM server"
+    def _where(self) -> str:
+        return f"the LLM server at {self.base_url}" if self.base_url else "the LLM server"
+
+    def _timeout(self) -> BackendUnavailable:
+        limit = f" within {self.timeout_s:g} s" if self.timeout_s else " in time"
+        return BackendUnavailable(
+            f"{self._where()} did not answer{limit}; check that it is running and not overloaded, "
+            f"raise llm.timeout_s, {_DISABLE_HINT}")
+
+    def _backend_error(self, exc: BaseException) -> BaseException:
+        """A user-facing error for a failure to talk to the server."""
+        where = self._where()
+        if isinstance(exc, XxgkError | KeyboardInterrupt | SystemExit):
+            return exc
         if isinstance(exc, openai.APITimeoutError | ModelTimeoutError | httpx.TimeoutException):
-            limit = f" within {self.timeout_s:g} s" if self.timeout_s else " in time"
-            return BackendUnavailable(
-                f"{where} did not answer{limit}; check that it is running and not overloaded, "
-                f"raise llm.timeout_s, {_DISABLE_HINT}")
+            return self._timeout()
         if isinstance(exc, openai.APIConnectionError | ModelConnectionError | httpx.TransportError):
             return BackendUnavailable(
                 f"cannot reach {where}; start the server (any OpenAI-compatible server such as "
@@ -350,11 +393,10 @@ class LLMAnswerer:
             return BackendUnavailable(
                 f"{where} failed (HTTP {exc.status_code}: {detail}); check the server's log and "
                 f"try again, {_DISABLE_HINT}")
-        if isinstance(exc, openai.APIError | ModelAPIError | httpx.HTTPError):
-            return BackendUnavailable(
-                f"{where} sent a reply that is not OpenAI-compatible ({_short(str(exc))}); check "
-                f"llm.base_url, {_DISABLE_HINT}")
-        return None
+        # HTML, JSON without choices, binary, a stream cut off: anything else it sent.
+        return BackendUnavailable(
+            f"{where} returned an invalid reply ({type(exc).__name__}: {_short(str(exc), 120)}); "
+            f"check that llm.base_url points at an OpenAI-compatible server, {_DISABLE_HINT}")
 
 
 def _short(message: str, limit: int = 200) -> str:

@@ -17,6 +17,7 @@ from ingest.errors import InputError
 from ingest.models import Citation
 from ingest.passages import section_key
 from ingest.store import Store
+from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
 from .extract import Extract, extract_answer, quantity_in
@@ -51,6 +52,8 @@ class Assistant:
         self.catalog()
         if self.retriever is not None:
             self.retriever.warm_up()
+        if self.embed is not None:
+            self.embed(["预热 warm-up"])  # loads the model's weights
 
     # ------------------------------------------------------------ catalog
 
@@ -77,7 +80,10 @@ class Assistant:
 
     def stream(self, question: str, *, agency: str | None = None,
                year: int | None = None) -> Iterator[str | Answer]:
-        """Text pieces as they are ready, then the final Answer (always last)."""
+        """Text pieces of the final answer, then the Answer itself (always last).
+
+        Only checked text is ever yielded: an LLM's reply is held until it passes the
+        check, and the deterministic answer stands when it does not."""
         question = (question or "").strip()
         if not question:
             raise InputError("question", "the question is empty; type a question about the reports")
@@ -88,15 +94,18 @@ class Assistant:
                                         "No reports are ingested yet. Run: xxgk ingest FOLDER"))
             return
         facts = self.facts.answer(query, catalog)
+        final = self._deterministic(query, catalog, facts)
+        settled = (isinstance(facts, Miss) and facts.clarify) or (isinstance(facts, Answer) and not query.residual)
+        if self.llm is not None and not settled:
+            final = self._llm(query, catalog, facts) or final
+        yield from _pieces(final)
+
+    def _deterministic(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer:
+        """The answer from table facts and quoted sentences alone."""
         if isinstance(facts, Miss) and facts.clarify:
-            yield from _pieces(self._abstention(query, catalog, facts))
-            return
+            return self._abstention(query, catalog, facts)
         if isinstance(facts, Answer) and not query.residual:
-            yield from _pieces(facts)
-            return
-        if self.llm is not None:
-            yield from self._llm(query, catalog, facts)
-            return
+            return facts
         passage = self._passages(query, catalog)
         if passage is not None and isinstance(facts, Miss) and not _mentions(passage, query.metrics):
             passage = None  # the table has no such figure; a sentence must at least be about it
@@ -108,11 +117,10 @@ class Assistant:
         if passage is None and facts is None:
             passage = self._section(query, catalog)
         if passage is not None:
-            yield from _pieces(passage)
-        elif isinstance(facts, Answer):
-            yield from _pieces(facts)
-        else:
-            yield from _pieces(self._abstention(query, catalog, facts))
+            return passage
+        if isinstance(facts, Answer):
+            return facts
+        return self._abstention(query, catalog, facts)
 
     # ------------------------------------------------------------ routes
 
@@ -133,8 +141,10 @@ class Assistant:
         if self.retriever is None or (query.unknown_agency and not query.agencies):
             return []
         ignore = _ignore_terms(query, catalog) if ignore is None else ignore
-        return self.retriever.search(query.text, report_ids=self._scope(query, catalog), k=k,
+        hits = self.retriever.search(query.text, report_ids=self._scope(query, catalog), k=k,
                                      ignore=ignore)
+        # Report text that gives a model instructions is no evidence for any answer.
+        return [h for h in hits if not addresses_model(h.text)]
 
     def _passages(self, query: Query, catalog: Catalog) -> Answer | None:
         # Table-row passages restate stored facts; the facts route already answers from those.
@@ -171,26 +181,40 @@ class Assistant:
         return Answer(question=query.text, answer=text, mode="passages", language=query.language,
                       citations=citations)
 
-    def _llm(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Iterator[str | Answer]:
-        evidence: list[Evidence] = []
-        if isinstance(facts, Answer):
-            evidence += [Evidence(_fact_text(c), c, 1.0, "fact") for c in facts.citations]
+    def _llm(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer | None:
+        """The model's answer, if it passes the check; None to keep the deterministic one.
+
+        A question the table answers may only get figures from the cells it asked for;
+        a text question from the cited passages. Passages that address the model are
+        never offered to it."""
+        evidence: list[Evidence] = self._fact_evidence(facts) if isinstance(facts, Answer) else []
         evidence += self._search(query, catalog)
         if not evidence:
-            yield from _pieces(self._abstention(query, catalog, facts))
-            return
-        raw = []
-        for piece in self.llm.stream(query.text, query.language, evidence):
-            raw.append(piece)
-            yield piece
-        result = self.llm.finish("".join(raw), evidence, question=query.text)
+            return None
+        raw = self.llm.reply(query.text, query.language, evidence)
+        result = self.llm.finish(raw, evidence, question=query.text)
         if result is None:
-            yield self._abstention(query, catalog, facts)
-            return
+            return None
         citations = tuple(e.citation for e in result.cited)
-        yield Answer(question=query.text, answer=result.text, mode="llm", language=query.language,
-                     value=result.value, unit=result.unit, citations=citations,
-                     findings=self.facts.findings_for(citations))
+        return Answer(question=query.text, answer=result.text, mode="llm", language=query.language,
+                      value=result.value, unit=result.unit, citations=citations,
+                      findings=tuple(self.facts.findings_for(citations)))
+
+    def _fact_evidence(self, facts: Answer) -> list[Evidence]:
+        """The cells a facts answer cites, as numbered items with their values."""
+        out = []
+        maps: dict[str, dict] = {}
+        for c in facts.citations:
+            if not (c.table and c.row and c.column):
+                continue
+            cells = maps.setdefault(c.report_id, self.store.fact_map(c.report_id))
+            fact = cells.get((c.table, c.row, c.column))
+            if fact is None:
+                continue
+            shown = fact.raw or "（空）"
+            text = f"{c.agency} {c.year}年 {c.label} = {shown}{' ' + fact.unit if fact.value is not None else ''}"
+            out.append(Evidence(text, c, 1.0, "fact", value=fact.value, unit=fact.unit))
+        return out
 
     def _abstention(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer:
         if isinstance(facts, Miss):
@@ -258,10 +282,6 @@ def _ignore_terms(query: Query, catalog: Catalog) -> list[str]:
             terms += [entry.agency, *entry.short_names]
     terms += [f"{y}年" for y in query.years] + [str(y) for y in query.years]
     return [t for t in dict.fromkeys(terms) if t]
-
-
-def _fact_text(citation) -> str:
-    return f"{citation.agency} {citation.year}年 {citation.label} = {citation.quote.rsplit('：', 1)[-1]}"
 
 
 def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:

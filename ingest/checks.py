@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from . import template as tpl
 from .cells import format_number
@@ -20,23 +21,42 @@ def _present(facts: Mapping[FactKey, Fact], terms: tuple[FactKey, ...]) -> bool:
     return all(t in facts for t in terms)
 
 
-def identity_findings(facts: Mapping[FactKey, Fact], version: str | None) -> list[Finding]:
+@dataclass(frozen=True)
+class IdentityCheck:
+    """What the identities of one report came to."""
+
+    findings: tuple[Finding, ...]
+    held: int  # identities whose every cell is a number and that hold
+    unchecked: int  # identities with a blank or non-numeric cell: cannot be checked
+
+
+def check_identities(facts: Mapping[FactKey, Fact], version: str | None) -> IdentityCheck:
     findings: list[Finding] = []
+    held = unchecked = 0
     for identity in tpl.identities(version or tpl.TEMPLATE_2021):
         options = [identity.right, *identity.alternatives]
         right = next((o for o in options if _present(facts, identity.left + o)), None)
         if right is None:
             continue  # cells missing: reported as parse problems, not as a broken identity
+        if any(facts[t].value is None for t in identity.left + right):
+            unchecked += 1  # a blank is not a 0
+            continue
         left_value, right_value = _sum(facts, identity.left), _sum(facts, right)
-        if abs(left_value - right_value) > 1e-6:
-            findings.append(Finding(
-                check=identity.key,
-                message=f"{identity.zh}：左边为 {format_number(left_value)}，右边之和为 "
-                        f"{format_number(right_value)}，相差 {format_number(left_value - right_value)}",
-                message_en=f"{identity.en}: {format_number(left_value)} vs "
-                           f"{format_number(right_value)}",
-                cells=identity.left + right, expected=right_value, actual=left_value))
-    return findings
+        if abs(left_value - right_value) <= 1e-6:
+            held += 1
+            continue
+        findings.append(Finding(
+            check=identity.key,
+            message=f"{identity.zh}：左边为 {format_number(left_value)}，右边之和为 "
+                    f"{format_number(right_value)}，相差 {format_number(left_value - right_value)}",
+            message_en=f"{identity.en}: {format_number(left_value)} vs "
+                       f"{format_number(right_value)}",
+            cells=identity.left + right, expected=right_value, actual=left_value))
+    return IdentityCheck(tuple(findings), held, unchecked)
+
+
+def identity_findings(facts: Mapping[FactKey, Fact], version: str | None) -> list[Finding]:
+    return list(check_identities(facts, version).findings)
 
 
 def prose_findings(facts: Mapping[FactKey, Fact], passages: Iterable[Passage]) -> list[Finding]:
@@ -76,7 +96,9 @@ def carry_over_findings(previous: Mapping[FactKey, Fact], current: Mapping[FactK
     for col in tpl.T3_COLUMNS:
         before = previous.get((tpl.T3, "carried_forward", col.key))
         now = current.get((tpl.T3, "carried_over", col.key))
-        if before is None or now is None or (before.value or 0) == (now.value or 0):
+        if before is None or now is None or before.value is None or now.value is None:
+            continue  # blank on either side: cannot be checked
+        if before.value == now.value:
             continue
         findings.append(Finding(
             check=f"carry_over:{col.key}",

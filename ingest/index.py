@@ -7,7 +7,7 @@ is opened with one of ours, and documents are embedded by us.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -90,10 +90,19 @@ class SentenceTransformerEmbedding(EmbeddingFunction[Documents]):
 
 
 class PassageIndex:
-    """Passages in one Chroma collection; metadata carries report, section and page."""
+    """Passages in one Chroma collection; metadata carries report, ingest key, section and page.
+
+    Every ingest of a report writes its passages under a fresh ``index_key``; the
+    store commits the key with the report. Entries whose (report, key) the store does
+    not hold, and no live ingest owns, are orphans (an interrupted or replaced ingest).
+    """
 
     def __init__(self, client, embedding: EmbeddingFunction, collection: str = "passages"):
         self.embedding = embedding
+        try:
+            self.max_batch = int(client.get_max_batch_size())
+        except Exception:  # older servers do not say; Chroma's documented floor
+            self.max_batch = 1000
         try:
             self.collection = client.get_or_create_collection(
                 name=f"{collection}-{embedding.name()}", embedding_function=embedding,
@@ -103,36 +112,64 @@ class PassageIndex:
                                      "Check chroma.mode/host/port in config.yaml.") from None
 
     def add(self, passages: Sequence[StoredPassage], agency: str | None,
-            year: int | None) -> None:
-        if not passages:
-            return
-        texts = [p.passage.text for p in passages]
-        self.collection.upsert(
-            ids=[p.id for p in passages],
-            documents=texts,
-            embeddings=self.embedding(texts),
-            metadatas=[{"report_id": p.report_id, "section": p.passage.section,
-                        "page": p.passage.page if p.passage.page is not None else -1,
-                        "kind": p.passage.kind, "agency": agency or "",
-                        "year": year if year is not None else -1} for p in passages])
+            year: int | None, index_key: str = "") -> None:
+        """Embed and add passages in batches Chroma accepts (a huge text file has 60,000)."""
+        step = max(1, min(self.max_batch, 1000))
+        for start in range(0, len(passages), step):
+            batch = passages[start:start + step]
+            texts = [p.passage.text for p in batch]
+            self.collection.upsert(
+                ids=[p.id for p in batch],
+                documents=texts,
+                embeddings=self.embedding(texts),
+                metadatas=[{"report_id": p.report_id, "ingest": index_key, "section": p.passage.section,
+                            "page": p.passage.page if p.passage.page is not None else -1,
+                            "kind": p.passage.kind, "agency": agency or "",
+                            "year": year if year is not None else -1} for p in batch])
 
     def delete_report(self, report_id: str) -> None:
         self.collection.delete(where={"report_id": report_id})
 
+    def delete_ingest(self, report_id: str, index_key: str) -> None:
+        """The entries one ingest of a report wrote."""
+        self.collection.delete(where={"$and": [{"report_id": report_id}, {"ingest": index_key}]})
+
+    def keep_only(self, report_id: str, index_key: str) -> None:
+        """Drop a report's entries from earlier ingests (the committed one has ``index_key``)."""
+        stale = [i for i, m in self._entries(report_id) if m.get("ingest", "") != index_key]
+        for start in range(0, len(stale), self.max_batch):
+            self.collection.delete(ids=stale[start:start + self.max_batch])
+
+    def _entries(self, report_id: str | None = None) -> list[tuple[str, dict]]:
+        got = self.collection.get(where={"report_id": report_id} if report_id else None,
+                                  include=["metadatas"])
+        return list(zip(got["ids"], got["metadatas"] or []))
+
     def report_ids(self) -> set[str]:
-        got = self.collection.get(include=["metadatas"])
-        return {m["report_id"] for m in got["metadatas"] or []}
+        return {m["report_id"] for _, m in self._entries()}
 
     def count(self, report_id: str | None = None) -> int:
         if report_id is None:
             return self.collection.count()
-        return len(self.collection.get(where={"report_id": report_id})["ids"])
+        return len(self.collection.get(where={"report_id": report_id}, include=[])["ids"])
 
-    def remove_orphans(self, valid_report_ids: set[str]) -> int:
-        """Passages of reports the fact store does not hold (an interrupted ingest)."""
-        orphans = self.report_ids() - valid_report_ids
-        for report_id in orphans:
-            self.delete_report(report_id)
+    def ids(self, report_id: str) -> set[str]:
+        return set(self.collection.get(where={"report_id": report_id}, include=[])["ids"])
+
+    def remove_orphans(self, owners: Callable[[], tuple[dict[str, str], set[tuple[str, str]]]]) -> int:
+        """Delete entries that no committed report and no live ingest owns.
+
+        ``owners()`` returns (report id -> committed index key, {(report id, key) of live
+        ingests}); it is called after the entries are listed, so an entry written by an
+        ingest that started meanwhile is always covered by its marker. Returns how many
+        entries were removed."""
+        entries = self._entries()
+        committed, live = owners()
+        orphans = [i for i, m in entries
+                   if committed.get(m["report_id"]) != m.get("ingest", "")
+                   and (m["report_id"], m.get("ingest", "")) not in live]
+        for start in range(0, len(orphans), self.max_batch):
+            self.collection.delete(ids=orphans[start:start + self.max_batch])
         return len(orphans)
 
     def query(self, text: str, k: int = 8, where: dict | None = None) -> list[tuple[str, float]]:

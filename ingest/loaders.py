@@ -336,8 +336,7 @@ def split_row(line: str) -> list[str] | None:
     if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
         return [c.strip() for c in stripped[1:-1].split("|")]
     if "\t" in line.strip("\n") and line.strip():
+        # A trailing empty cell is a blank table cell (总计 left empty), not layout: keep it.
         cells = [c.strip() for c in line.rstrip("\n").split("\t")]
-        while cells and cells[-1] == "":
-            cells.pop()
-        return cells if len(cells) >= 2 else None
+        return cells if sum(1 for c in cells if c) >= 2 or (len(cells) >= 2 and cells[0]) else None
     return None

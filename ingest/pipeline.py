@@ -1,17 +1,22 @@
 """The ingest pipeline: a pure parse of one document, and the shell that stores it.
 
 parse_document() turns a loaded Document into a ParsedReport without any I/O.
-Ingestor walks files and folders, skips what is already stored, and writes
-each report all or nothing: passages go to Chroma first, then the report,
-facts, passages and findings in one SQLite transaction. Chroma entries whose
-report never committed are removed on the next run.
+Ingestor walks files and folders (by resolved absolute path), skips what is
+already stored, and writes each report all or nothing: a pending marker, the
+passages to Chroma under a fresh index key, then the report, its facts, passages
+and findings and the choice of which copy answers in one SQLite transaction that
+also ends the marker. Index entries that no committed report and no live ingest
+owns are removed at the start of the next run; a stored report whose index
+entries went missing is repaired when its file is ingested again. Any failure to
+read one file is that file's result; the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -88,7 +93,7 @@ def looks_like_report(parsed: ParsedReport) -> bool:
 @dataclass
 class FileResult:
     path: str
-    status: str  # "ingested", "unchanged", "failed", "skipped"
+    status: str  # "ingested", "unchanged", "repaired", "failed", "skipped"
     reason: str = ""
     report_id: str | None = None
     agency: str | None = None
@@ -100,7 +105,9 @@ class FileResult:
     findings: int = 0
     problems: list[str] = field(default_factory=list)
     unknown: tuple[str, ...] = ()
-    duplicate_of: str | None = None
+    duplicate_of: str | None = None  # another copy of this agency's year answers
+    superseded: str | None = None  # this copy, a new version, answers instead of that one
+    notes: list[str] = field(default_factory=list)  # what the user should know, in English
     seconds: float = 0.0
 
     @property
@@ -109,9 +116,10 @@ class FileResult:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
-    """Files to ingest; the flag says whether the file was named explicitly."""
+    """Files to ingest, by resolved absolute path; the flag says whether the file was named."""
     found: list[tuple[Path, bool]] = []
     for path in paths:
+        path = Path(path).resolve()
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file() and not child.name.startswith(".") \
@@ -143,23 +151,47 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _crash_point(name: str) -> None:
-    """Lets the crash-consistency test kill the process at a chosen step."""
-    if os.environ.get("XXGK_TEST_CRASH_AT") == name:
-        os._exit(70)
+def read_report(path: Path, overrides: Overrides, max_bytes: int) -> ParsedReport:
+    """Load and parse one file. Whatever goes wrong becomes an InputError naming the file."""
+    try:
+        return parse_document(load(path, max_bytes), overrides)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError(str(path), "the file is nested too deeply to read (a damaged or "
+                                    "machine-generated document); save it again from its "
+                                    "original program") from None
+    except MemoryError:
+        raise InputError(str(path), "the file needs more memory to read than is available") from None
+    except Exception as exc:  # a loader library's own error: XMLSyntaxError, BadZipFile, ...
+        detail = " ".join(str(exc).split())[:160]
+        raise InputError(str(path), f"the file could not be read ({type(exc).__name__}: {detail}); "
+                                    "it may be damaged — open and save it again, then ingest "
+                                    "the new copy") from None
+
+
+CrashHook = Callable[[str], None]
 
 
 class Ingestor:
-    def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000):
+    """The I/O shell: files in, reports stored all or nothing, the index kept in step.
+
+    ``crash_hook(step)`` is called at the steps a crash test kills the process at
+    ("after_index", "mid_transaction"); production code passes none.
+    """
+
+    def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000,
+                 crash_hook: CrashHook | None = None):
         self.store = store
         self.index = index
         self.max_file_bytes = max_file_bytes
+        self.crash_hook = crash_hook or (lambda step: None)
         self._cleaned = False
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
                progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
         if not self._cleaned:
-            self.index.remove_orphans(self.store.report_ids())
+            self.remove_orphans()
             self._cleaned = True
         results = []
         for path, explicit in expand_paths(paths):
@@ -169,9 +201,24 @@ class Ingestor:
                 progress(result)
         return results
 
+    def remove_orphans(self) -> int:
+        """Index entries no committed report and no running ingest owns (interrupted ingests)."""
+
+        def owners() -> tuple[dict[str, str], set[tuple[str, str]]]:
+            # Read after the index is listed: an entry listed was written after its marker.
+            pending = self.store.pending()
+            live = {(p.report_id, p.index_key) for p in pending if p.alive()}
+            for p in pending:
+                if (p.report_id, p.index_key) not in live:
+                    self.store.clear_pending(p.report_id, p.index_key)
+            return self.store.index_keys(), live
+
+        return self.index.remove_orphans(owners)
+
     def ingest_file(self, path: Path, overrides: Overrides = Overrides(), *,
                     explicit: bool = True) -> FileResult:
         started = time.perf_counter()
+        path = Path(path).resolve()
         name = str(path)
         if not explicit and path.suffix.lower() not in SUPPORTED_SUFFIXES:
             return FileResult(name, "skipped", f"{name}: not a supported report file type")
@@ -180,24 +227,51 @@ class Ingestor:
             wanted = overrides.merged(read_sidecar(path))
             report_id = file_hash(path)
             existing = self.store.report(report_id)
-            if existing is not None and existing.source_file == name and _same_overrides(existing, wanted):
-                return self._result_from_store(existing, "unchanged", started)
-            parsed = parse_document(load(path, self.max_file_bytes), wanted)
-            if not looks_like_report(parsed):
-                reason = (f"{name}: this does not look like a 政府信息公开工作年度报告 "
-                          "(no report title and none of the template's tables)")
-                # A README beside the reports in a folder is not a failed report.
-                return FileResult(name, "failed" if explicit else "skipped", reason)
-            return self._save(path, report_id, parsed, wanted, started)
+            if existing is not None and _same_overrides(existing, wanted):
+                return self._unchanged(existing, name, started)
+            parsed = read_report(path, wanted, self.max_file_bytes)
         except InputError as exc:
             return FileResult(name, "failed", str(exc))
+        if not looks_like_report(parsed):
+            reason = (f"{name}: this does not look like a 政府信息公开工作年度报告 "
+                      "(no report title and none of the template's tables)")
+            # A README beside the reports in a folder is not a failed report.
+            return FileResult(name, "failed" if explicit else "skipped", reason)
+        # The same bytes stored from another file that still exists keep that location.
+        source = existing.source_file if existing and Path(existing.source_file).is_file() else name
+        return self._save(Path(source), report_id, parsed, wanted, started)
+
+    def _unchanged(self, record: ReportRecord, name: str, started: float) -> FileResult:
+        notes = []
+        if record.source_file != name:
+            if Path(record.source_file).is_file():
+                notes.append(f"the same file is already stored from {record.source_file}; "
+                             "that location is kept")
+            else:
+                self.store.relocate(record.id, name)
+                notes.append(f"the file moved from {record.source_file}; the report now points here")
+                record = self.store.report(record.id) or record
+        repaired = self.repair_index(record)
+        if repaired:
+            notes.append(f"{repaired} passages were missing from the passage index and were restored")
+        result = self._result_from_store(record, "repaired" if repaired else "unchanged", started)
+        result.notes = notes
+        return result
+
+    def repair_index(self, record: ReportRecord) -> int:
+        """Put back index entries of a stored report that the index lost; returns how many."""
+        have = self.index.ids(record.id)
+        missing = [p for p in self.store.passages(record.id) if p.id not in have]
+        if missing:
+            self.index.add(missing, record.agency, record.year, record.index_key)
+        return len(missing)
 
     def _save(self, path: Path, report_id: str, parsed: ParsedReport, overrides: Overrides,
               started: float) -> FileResult:
         meta = parsed.meta
         findings = list(parsed.findings) + self._carry_over(meta, parsed)
         replaced = [r.id for r in self.store.reports_for_source(str(path)) if r.id != report_id]
-        duplicate_of = self._duplicate_of(report_id, meta, parsed)
+        index_key = secrets.token_hex(4)
         record = ReportRecord(
             id=report_id, source_file=str(path), kind=path.suffix.lower().lstrip("."),
             agency=meta.agency, year=meta.year, template=meta.template, title=meta.title,
@@ -205,49 +279,50 @@ class Ingestor:
             overridden=overrides.fields(),
             problems=tuple({"message": p.message, "page": p.page, "text": p.text[:200]}
                            for p in parsed.problems),
-            duplicate_of=duplicate_of, ingested_at=time.time())
-        passages = [StoredPassage(f"{report_id[:20]}:{n}", report_id, p)
+            ingested_at=time.time(), index_key=index_key)
+        passages = [StoredPassage(f"{report_id[:16]}-{index_key}-{n}", report_id, p)
                     for n, p in enumerate(parsed.passages)]
-        self.index.add(passages, meta.agency, meta.year)
-        _crash_point("after_index")
-        self.store.save_report(record, parsed.facts, passages, findings, replaces=replaced,
-                               crash_hook=_crash_point)
+        # The marker tells a concurrent ingest's clean-up that these entries are ours.
+        self.store.mark_pending(report_id, index_key)
+        try:
+            self.index.add(passages, meta.agency, meta.year, index_key)
+            self.crash_hook("after_index")
+            outcome = self.store.save_report(record, parsed.facts, passages, findings,
+                                             replaces=replaced, before_commit=self.crash_hook)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.index.delete_ingest(report_id, index_key)
+                self.store.clear_pending(report_id, index_key)
+            raise
         for old in replaced:
             self.index.delete_report(old)
+        self.index.keep_only(report_id, index_key)
+        notes = []
+        if outcome.duplicate_of:
+            other = self.store.report(outcome.duplicate_of)
+            notes.append(f"same report as {other.source_file if other else outcome.duplicate_of[:10]}, "
+                         "which answers for this agency and year; not counted twice")
+        if outcome.superseded:
+            other = self.store.report(outcome.superseded)
+            notes.append(f"new version of {other.source_file if other else outcome.superseded[:10]} "
+                         f"({outcome.differing} figures differ): this one answers from now on, "
+                         "the old one is kept (xxgk reports; xxgk delete to remove it)")
         return FileResult(
             str(path), "ingested", report_id=report_id, agency=meta.agency, year=meta.year,
             template=meta.template, pages=meta.page_count, facts=len(parsed.facts),
             passages=len(passages), findings=len(findings),
             problems=[p.message for p in parsed.problems], unknown=meta.unknown,
-            duplicate_of=duplicate_of, seconds=time.perf_counter() - started)
-
-    def _duplicate_of(self, report_id: str, meta: ReportMeta, parsed: ParsedReport) -> str | None:
-        """The same report from another file (PDF and saved web page) must not count twice.
-
-        The copy with more facts stays primary; on a tie, the one stored first.
-        """
-        if meta.agency is None or meta.year is None:
-            return None
-        others = [r for r in self.store.reports_for(meta.agency, meta.year)
-                  if r.id != report_id and r.duplicate_of is None]
-        if not others:
-            return None
-        primary = others[0]
-        if len(parsed.facts) > self.store.counts(primary.id)["facts"]:
-            self.store.set_duplicate(primary.id, report_id)
-            return None
-        return primary.id
+            duplicate_of=outcome.duplicate_of, superseded=outcome.superseded, notes=notes,
+            seconds=time.perf_counter() - started)
 
     def _carry_over(self, meta: ReportMeta, parsed: ParsedReport) -> list:
         if meta.agency is None or meta.year is None:
             return []
+        previous = self.store.answering(meta.agency, meta.year - 1)
+        if previous is None:
+            return []
         facts = {(f.table, f.row, f.column): f for f in parsed.facts}
-        findings = []
-        for previous in self.store.reports_for(meta.agency, meta.year - 1):
-            if previous.duplicate_of is None:
-                findings += carry_over_findings(self.store.fact_map(previous.id), facts,
-                                                meta.year - 1, meta.year)
-        return findings
+        return carry_over_findings(self.store.fact_map(previous.id), facts, meta.year - 1, meta.year)
 
     def _result_from_store(self, record: ReportRecord, status: str, started: float) -> FileResult:
         counts = self.store.counts(record.id)

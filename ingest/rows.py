@@ -51,8 +51,9 @@ def _table_row(block: Block) -> LogicalRow:
         values.insert(0, cells.pop())
     labels = tuple(fold_label(c.text) for c in cells if c.text and c.text.strip())
     printed = " | ".join((c.text or "").replace("\n", "") for c in block.cells if c.text is not None)
-    # A row of only blanks is a spacer, not data.
-    if not labels and all(not (c.text or "").strip() for c in values):
+    # A row of only blanks is a spacer, not data; so are the blank cells that end a header
+    # row of many labels (表四's "复议后起诉 | | | |").
+    if all(not (c.text or "").strip() for c in values) and (not labels or len(labels) > 2):
         values = []
     return LogicalRow(labels, tuple(values), block.page, "table", printed, block.bbox)
 

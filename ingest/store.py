@@ -1,15 +1,29 @@
 """Storage of reports, facts, passages and findings in SQLite.
 
-One report is written in one transaction: a crash leaves either the whole
-report or none of it.
+Every state change of a report happens in one transaction: its rows, which copy
+of an agency's year answers (``duplicate_of``), the end of its pending marker and
+the store's generation. A crash leaves either the whole change or none of it.
+
+Copies of one agency's year: the same report from two files (PDF and saved web
+page) or two versions of it (an edited figure). Exactly one copy answers; the
+others point at it with ``duplicate_of``. A copy whose figures differ from the
+answering one is a new version and answers from then on; an agreeing copy answers
+only when it holds more cells. Deleting the answering copy promotes another, so a
+stored report never becomes unanswerable.
+
+Connections are per thread (questions run concurrently in the web app); SQLite's
+WAL mode lets them read while one writer commits.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,43 +31,62 @@ from pathlib import Path
 from .errors import StoreError
 from .models import BBox, Fact, Finding, Passage
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    id TEXT PRIMARY KEY,            -- sha256 of the file's bytes
-    source_file TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    agency TEXT, year INTEGER, template TEXT, title TEXT,
-    page_count INTEGER NOT NULL,
-    short_names TEXT NOT NULL,      -- JSON list
-    unknown TEXT NOT NULL,          -- JSON list of fields not recognised
-    overridden TEXT NOT NULL,       -- JSON list of fields the user supplied
-    problems TEXT NOT NULL,         -- JSON list of {message, page, text}
-    duplicate_of TEXT,              -- the same report ingested from another file
-    ingested_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
-CREATE TABLE IF NOT EXISTS facts (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    tbl TEXT NOT NULL, row TEXT NOT NULL, col TEXT NOT NULL,
-    row_label TEXT NOT NULL, col_label TEXT NOT NULL,
-    raw TEXT NOT NULL, value REAL, unit TEXT NOT NULL,
-    page INTEGER, bbox TEXT,
-    PRIMARY KEY (report_id, tbl, row, col)
-);
-CREATE TABLE IF NOT EXISTS passages (
-    id TEXT PRIMARY KEY,
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL, section TEXT NOT NULL, page INTEGER,
-    kind TEXT NOT NULL, tbl TEXT, row TEXT, text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_report ON passages(report_id);
-CREATE TABLE IF NOT EXISTS findings (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    check_key TEXT NOT NULL, message TEXT NOT NULL, message_en TEXT NOT NULL,
-    cells TEXT NOT NULL, expected REAL, actual REAL, severity TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
-"""
+# Ordered migrations; a store records the last one applied in schema_version.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: reports, facts, passages, findings
+    """
+    CREATE TABLE IF NOT EXISTS reports (
+        id TEXT PRIMARY KEY,            -- sha256 of the file's bytes
+        source_file TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        agency TEXT, year INTEGER, template TEXT, title TEXT,
+        page_count INTEGER NOT NULL,
+        short_names TEXT NOT NULL,      -- JSON list
+        unknown TEXT NOT NULL,          -- JSON list of fields not recognised
+        overridden TEXT NOT NULL,       -- JSON list of fields the user supplied
+        problems TEXT NOT NULL,         -- JSON list of {message, page, text}
+        duplicate_of TEXT,              -- the copy of this agency's year that answers instead
+        ingested_at REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
+    CREATE TABLE IF NOT EXISTS facts (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        tbl TEXT NOT NULL, row TEXT NOT NULL, col TEXT NOT NULL,
+        row_label TEXT NOT NULL, col_label TEXT NOT NULL,
+        raw TEXT NOT NULL, value REAL, unit TEXT NOT NULL,
+        page INTEGER, bbox TEXT,
+        PRIMARY KEY (report_id, tbl, row, col)
+    );
+    CREATE TABLE IF NOT EXISTS passages (
+        id TEXT PRIMARY KEY,
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL, section TEXT NOT NULL, page INTEGER,
+        kind TEXT NOT NULL, tbl TEXT, row TEXT, text TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS passages_report ON passages(report_id);
+    CREATE TABLE IF NOT EXISTS findings (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        check_key TEXT NOT NULL, message TEXT NOT NULL, message_en TEXT NOT NULL,
+        cells TEXT NOT NULL, expected REAL, actual REAL, severity TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
+    """,
+    # 2: the index key of each report's passages, markers of uncommitted ingests,
+    #    a generation counter every write bumps
+    """
+    ALTER TABLE reports ADD COLUMN index_key TEXT NOT NULL DEFAULT '';
+    CREATE TABLE IF NOT EXISTS pending (
+        report_id TEXT NOT NULL, index_key TEXT NOT NULL,
+        host TEXT NOT NULL, pid INTEGER NOT NULL, started_at REAL NOT NULL,
+        PRIMARY KEY (report_id, index_key)
+    );
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+    """,
+)
+
+# A report answers unless another stored copy of its agency's year does.
+ANSWERS = "(r.duplicate_of IS NULL OR r.duplicate_of NOT IN (SELECT id FROM reports))"
 
 
 @dataclass(frozen=True)
@@ -72,6 +105,7 @@ class ReportRecord:
     problems: tuple[dict, ...] = ()
     duplicate_of: str | None = None
     ingested_at: float = 0.0
+    index_key: str = ""  # which ingest wrote this report's passages to the index
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,61 +124,177 @@ class StoredFact:
     fact: Fact
 
 
+@dataclass(frozen=True)
+class SaveOutcome:
+    """Which copy of the saved report's agency and year answers after the save."""
+
+    primary: str
+    duplicate_of: str | None = None  # the saved report does not answer; this one does
+    superseded: str | None = None  # answered before; the saved report (a new version) answers now
+    differing: int = 0  # cells whose figures differ between the saved report and the other copy
+
+
+@dataclass(frozen=True)
+class PendingIngest:
+    report_id: str
+    index_key: str
+    host: str
+    pid: int
+    started_at: float
+
+    def alive(self) -> bool:
+        """The ingest that owns this marker still runs (same machine, process alive)."""
+        if self.host != socket.gethostname():
+            return time.time() - self.started_at < 6 * 3600  # another machine: trust it for a while
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                                      check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.executescript(SCHEMA)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StoreError(f"the data directory {self.path.parent} is not a directory (a file "
+                             "of that name exists); set data_dir in config.yaml or XXGK_DATA_DIR "
+                             "to a directory") from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.path.parent} "
+                             f"({exc.strerror}); set data_dir or XXGK_DATA_DIR to a writable "
+                             "directory") from None
+        try:
+            self._migrate(self.db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the fact store {self.path}: {exc}. "
                              "Check the data directory (XXGK_DATA_DIR) or move the file away "
                              "and ingest again.") from None
 
+    # ------------------------------------------------------------ connections
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None,
+                                       check_same_thread=False)
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"cannot open the fact store {self.path} ({exc}); check that "
+                                 "the data directory is writable") from None
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 60000")
+            self._local.conn = conn
+            with self._guard:
+                self._connections.append(conn)
+        return conn
+
     def close(self) -> None:
-        self.db.close()
+        with self._guard:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            yield db
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
         else:
-            self.db.execute("COMMIT")
+            db.execute("COMMIT")
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            current = row[0]
+            if current is None:  # a store from before versioning holds migration 1 already
+                has_reports = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
+                current = 1 if has_reports else 0
+            for number, script in enumerate(MIGRATIONS, start=1):
+                if number > current:
+                    for statement in (s.strip() for s in script.split(";")):
+                        if statement:
+                            db.execute(statement)
+            if current < len(MIGRATIONS):
+                db.execute("DELETE FROM schema_version")
+                db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
+                _repair_groups(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
 
     # ------------------------------------------------------------ writes
 
-    def save_report(self, record: ReportRecord, facts: Iterable[Fact],
-                    passages: Iterable[StoredPassage], findings: Iterable[Finding],
-                    replaces: Iterable[str] = (), crash_hook=None) -> None:
+    def mark_pending(self, report_id: str, index_key: str) -> None:
+        """Say that this process is writing index entries for a report it has not committed."""
         with self.transaction() as db:
-            for old in replaces:
-                db.execute("DELETE FROM reports WHERE id = ?", (old,))
-                db.execute("UPDATE reports SET duplicate_of = NULL WHERE duplicate_of = ?", (old,))
-            db.execute("DELETE FROM reports WHERE id = ?", (record.id,))
+            db.execute("INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?)",
+                       (report_id, index_key, socket.gethostname(), os.getpid(), time.time()))
+
+    def clear_pending(self, report_id: str, index_key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM pending WHERE report_id = ? AND index_key = ?",
+                       (report_id, index_key))
+
+    def pending(self) -> list[PendingIngest]:
+        return [PendingIngest(*r) for r in self.db.execute("SELECT * FROM pending")]
+
+    def save_report(self, record: ReportRecord, facts: Sequence[Fact],
+                    passages: Iterable[StoredPassage], findings: Iterable[Finding],
+                    replaces: Iterable[str] = (), before_commit=None) -> SaveOutcome:
+        """Write one report and settle which copy of its agency's year answers, all at once.
+
+        ``replaces``: earlier versions of the same file, removed in the same transaction.
+        ``before_commit``: called inside the transaction (the crash tests use it).
+        """
+        with self.transaction() as db:
+            touched: set[tuple[str | None, int | None]] = set()
+            for old in (*replaces, record.id):
+                gone = db.execute("SELECT agency, year FROM reports WHERE id = ?", (old,)).fetchone()
+                if gone is not None:
+                    touched.add((gone["agency"], gone["year"]))
+                    db.execute("DELETE FROM reports WHERE id = ?", (old,))
             db.execute(
-                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO reports (id, source_file, kind, agency, year, template, title, page_count, "
+                "short_names, unknown, overridden, problems, duplicate_of, ingested_at, index_key) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
                 (record.id, record.source_file, record.kind, record.agency, record.year,
                  record.template, record.title, record.page_count,
                  json.dumps(record.short_names, ensure_ascii=False),
                  json.dumps(record.unknown), json.dumps(record.overridden),
-                 json.dumps(record.problems, ensure_ascii=False), record.duplicate_of,
-                 record.ingested_at or time.time()))
+                 json.dumps(record.problems, ensure_ascii=False),
+                 record.ingested_at or time.time(), record.index_key))
             db.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(record.id, f.table, f.row, f.column, f.row_label, f.column_label, f.raw,
                   f.value, f.unit, f.page, json.dumps(asdict(f.bbox)) if f.bbox else None)
                  for f in facts])
-            if crash_hook:
-                crash_hook("mid_transaction")
+            if before_commit:
+                before_commit("mid_transaction")
             db.executemany(
                 "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?)",
                 [(p.id, record.id, n, p.passage.section, p.passage.page, p.passage.kind,
@@ -154,33 +304,41 @@ class Store:
                 "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                 [(record.id, f.check, f.message, f.message_en, json.dumps(f.cells), f.expected,
                   f.actual, f.severity) for f in findings])
+            outcome = _place(db, record, facts)
+            for agency, year in touched - {(record.agency, record.year)}:
+                _promote(db, agency, year)
+            db.execute("DELETE FROM pending WHERE report_id = ? AND index_key = ?",
+                       (record.id, record.index_key))
+        return outcome
+
+    def relocate(self, report_id: str, source_file: str) -> None:
+        """The report's file moved: point the report at its new location."""
+        with self.transaction() as db:
+            db.execute("UPDATE reports SET source_file = ? WHERE id = ?", (source_file, report_id))
 
     def delete_report(self, report_id: str) -> bool:
         with self.transaction() as db:
-            cur = db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
-            db.execute("UPDATE reports SET duplicate_of = NULL WHERE duplicate_of = ?",
-                       (report_id,))
-            return cur.rowcount > 0
-
-    def set_duplicate(self, report_id: str, duplicate_of: str | None) -> None:
-        self.db.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?",
-                        (duplicate_of, report_id))
+            gone = db.execute("SELECT agency, year FROM reports WHERE id = ?", (report_id,)).fetchone()
+            if gone is None:
+                return False
+            db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            _promote(db, gone["agency"], gone["year"])
+            return True
 
     # ------------------------------------------------------------ reads
 
-    def version(self) -> tuple[int, int]:
-        """Changes whenever any connection commits a write: a cheap test for 'anything new?'."""
-        data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
-        return data_version, self.db.total_changes
+    def version(self) -> int:
+        """Changes whenever any connection, in any process, commits a write."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def report(self, report_id: str) -> ReportRecord | None:
         row = self.db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
         return _record(row) if row else None
 
     def reports(self, *, include_duplicates: bool = True) -> list[ReportRecord]:
-        sql = "SELECT * FROM reports"
+        sql = "SELECT * FROM reports r"
         if not include_duplicates:
-            sql += " WHERE duplicate_of IS NULL"
+            sql += f" WHERE {ANSWERS}"
         sql += " ORDER BY agency, year, source_file"
         return [_record(r) for r in self.db.execute(sql)]
 
@@ -193,13 +351,27 @@ class Store:
                                (agency, year))
         return [_record(r) for r in rows]
 
+    def answering(self, agency: str, year: int) -> ReportRecord | None:
+        """The copy of an agency's year that answers questions."""
+        row = self.db.execute(f"SELECT * FROM reports r WHERE agency = ? AND year = ? AND {ANSWERS} "
+                              "ORDER BY ingested_at DESC", (agency, year)).fetchone()
+        return _record(row) if row else None
+
     def report_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM reports")}
+
+    def index_keys(self) -> dict[str, str]:
+        """Report id -> the index key its committed passages carry."""
+        return dict(self.db.execute("SELECT id, index_key FROM reports").fetchall())
+
+    def passage_ids(self, report_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE report_id = ? ORDER BY seq",
+                                              (report_id,))]
 
     def facts(self, report_id: str | None = None, *, agency: str | None = None,
               year: int | None = None, table: str | None = None, row: str | None = None,
               column: str | None = None, include_duplicates: bool = False) -> list[StoredFact]:
-        sql = ("SELECT f.* FROM facts f JOIN reports r ON r.id = f.report_id WHERE 1=1")
+        sql = "SELECT f.* FROM facts f JOIN reports r ON r.id = f.report_id WHERE 1=1"
         args: list = []
         for clause, value in (("f.report_id = ?", report_id), ("r.agency = ?", agency),
                               ("r.year = ?", year), ("f.tbl = ?", table), ("f.row = ?", row),
@@ -208,7 +380,7 @@ class Store:
                 sql += f" AND {clause}"
                 args.append(value)
         if not include_duplicates and report_id is None:
-            sql += " AND r.duplicate_of IS NULL"
+            sql += f" AND {ANSWERS}"
         sql += " ORDER BY r.agency, r.year, f.rowid"
         return [StoredFact(r["report_id"], _fact(r)) for r in self.db.execute(sql, args)]
 
@@ -264,6 +436,82 @@ class Store:
                 for name in ("facts", "passages", "findings")}
 
 
+# ---------------------------------------------------------------- copies of one agency's year
+
+
+def _cells(db: sqlite3.Connection, report_id: str) -> dict[tuple[str, str, str], tuple]:
+    return {(r["tbl"], r["row"], r["col"]): (r["value"], r["raw"])
+            for r in db.execute("SELECT tbl, row, col, value, raw FROM facts WHERE report_id = ?",
+                                (report_id,))}
+
+
+def _differing(mine: dict, theirs: dict) -> int:
+    """Cells both copies hold whose figures differ (the raw text where neither is a number)."""
+    count = 0
+    for key in mine.keys() & theirs.keys():
+        (value_a, raw_a), (value_b, raw_b) = mine[key], theirs[key]
+        if value_a is None and value_b is None:
+            count += raw_a.replace(" ", "") != raw_b.replace(" ", "")
+        else:
+            count += value_a != value_b
+    return count
+
+
+def _point_group_at(db: sqlite3.Connection, agency: str, year: int, primary: str) -> None:
+    db.execute("UPDATE reports SET duplicate_of = ? WHERE agency = ? AND year = ? AND id != ?",
+               (primary, agency, year, primary))
+    db.execute("UPDATE reports SET duplicate_of = NULL WHERE id = ?", (primary,))
+
+
+def _place(db: sqlite3.Connection, record: ReportRecord, facts: Sequence[Fact]) -> SaveOutcome:
+    """Decide whether the report just written answers for its agency and year."""
+    if record.agency is None or record.year is None:
+        return SaveOutcome(record.id)
+    others = db.execute(
+        "SELECT r.id, r.duplicate_of, (SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id) AS n "
+        "FROM reports r WHERE agency = ? AND year = ? AND id != ? ORDER BY ingested_at",
+        (record.agency, record.year, record.id)).fetchall()
+    if not others:
+        return SaveOutcome(record.id)
+    answering = [r for r in others if r["duplicate_of"] is None] or list(others)
+    current = max(answering, key=lambda r: r["n"])  # the first stored among equals
+    mine = {(f.table, f.row, f.column): (f.value, f.raw) for f in facts}
+    differing = _differing(mine, _cells(db, current["id"]))
+    if differing:  # a new version: it answers; the old one is kept beside it
+        _point_group_at(db, record.agency, record.year, record.id)
+        return SaveOutcome(record.id, superseded=current["id"], differing=differing)
+    if len(mine) > current["n"]:  # the same report, read more completely
+        _point_group_at(db, record.agency, record.year, record.id)
+        return SaveOutcome(record.id)
+    _point_group_at(db, record.agency, record.year, current["id"])
+    return SaveOutcome(current["id"], duplicate_of=current["id"])
+
+
+def _promote(db: sqlite3.Connection, agency: str | None, year: int | None) -> None:
+    """After a copy left the group: make sure exactly one remaining copy answers."""
+    if agency is None or year is None:
+        return
+    rows = db.execute(
+        "SELECT r.id, r.duplicate_of, r.ingested_at, "
+        "(SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id) AS n "
+        "FROM reports r WHERE agency = ? AND year = ?", (agency, year)).fetchall()
+    if not rows:
+        return
+    ids = {r["id"] for r in rows}
+    answering = [r for r in rows if r["duplicate_of"] is None]
+    if len(answering) == 1 and all(r["duplicate_of"] in ids for r in rows if r["duplicate_of"]):
+        return
+    best = max(answering or rows, key=lambda r: (r["n"], r["ingested_at"]))
+    _point_group_at(db, agency, year, best["id"])
+
+
+def _repair_groups(db: sqlite3.Connection) -> None:
+    """Stores written before migration 2 can hold groups where no copy answers."""
+    for row in db.execute("SELECT DISTINCT agency, year FROM reports WHERE agency IS NOT NULL "
+                          "AND year IS NOT NULL").fetchall():
+        _promote(db, row["agency"], row["year"])
+
+
 def _record(row: sqlite3.Row) -> ReportRecord:
     return ReportRecord(
         id=row["id"], source_file=row["source_file"], kind=row["kind"], agency=row["agency"],
@@ -271,7 +519,7 @@ def _record(row: sqlite3.Row) -> ReportRecord:
         page_count=row["page_count"], short_names=tuple(json.loads(row["short_names"])),
         unknown=tuple(json.loads(row["unknown"])), overridden=tuple(json.loads(row["overridden"])),
         problems=tuple(json.loads(row["problems"])), duplicate_of=row["duplicate_of"],
-        ingested_at=row["ingested_at"])
+        ingested_at=row["ingested_at"], index_key=row["index_key"])
 
 
 def _fact(row: sqlite3.Row) -> Fact:

@@ -34,6 +34,9 @@ class Canned:
     delay_s: float = 0.0  # wait this long before answering (to provoke client timeouts)
     pieces: list[str] | None = None  # how to split ``content`` when streaming
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # send exactly this body (HTML, binary, JSON without choices)
+    content_type: str = "application/json"
+    cut_stream: bool = False  # stop a stream mid-event, without [DONE]
 
 
 class StubOpenAI:
@@ -144,6 +147,13 @@ def _handler_for(stub: StubOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send_json(reply.status, {"error": {"message": reply.error, "type": "server_error",
                                                          "code": reply.status}}, headers)
                 return
+            if reply.raw is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.raw)))
+                self.end_headers()
+                self.wfile.write(reply.raw)
+                return
             model = body.get("model") or stub.model
             if body.get("stream"):
                 self._stream(reply, model, bool((body.get("stream_options") or {}).get("include_usage")))
@@ -178,8 +188,13 @@ def _handler_for(stub: StubOpenAI) -> type[BaseHTTPRequestHandler]:
             if include_usage:
                 events.append({**base, "choices": [],
                                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-            for event in events:
-                self.wfile.write(f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+            for n, event in enumerate(events):
+                data = f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
+                if reply.cut_stream and n == 2:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    return
+                self.wfile.write(data)
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()

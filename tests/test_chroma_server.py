@@ -126,7 +126,7 @@ def test_ingest_query_delete_through_chroma_server(chroma_server: int, tmp_path:
 
     hits = index.query("本年新收政府信息公开申请数量", k=5)
     assert hits, "query returned nothing"
-    assert all(pid.startswith(report_id[:20] + ":") for pid, _ in hits)
+    assert all(pid.startswith(report_id[:16] + "-") for pid, _ in hits)
     by_id = collection.get(ids=[pid for pid, _ in hits], include=["metadatas"])
     assert {m["report_id"] for m in by_id["metadatas"]} == {report_id}
     filtered = index.query("行政复议", k=3, where={"report_id": report_id})

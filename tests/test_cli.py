@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from conftest import BigramEmbedding
@@ -121,9 +122,80 @@ def test_ask_batch_writes_one_answer_per_line(run, sample_files, tmp_path):
     assert second["id"] == "b" and second["abstained"] is True
 
 
-def test_ask_needs_a_question_or_a_batch(run, tmp_path):
+def test_ask_needs_a_question_or_a_batch(run):
     assert run("ask")[0] == 2
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("not json\n", encoding="utf-8")
-    code, _, err = run("ask", "--batch", bad)
-    assert code == 3 and "line 1" in err and "bad.jsonl" in err
+
+
+def test_ask_batch_answers_every_line_and_reports_the_bad_ones(run, sample_files, tmp_path):
+    run("ingest", sample_files["files"]["pdf2021"])
+    batch = tmp_path / "mixed.jsonl"
+    batch.write_text("\n".join([
+        "not json",
+        json.dumps({"question": "青石市人民政府2023年行政复议多少件？"}, ensure_ascii=False),
+        json.dumps({"q": "no question field"}),
+        json.dumps({"question": "   "}),
+        json.dumps(["a", "list"]),
+        json.dumps({"question": "青石市人民政府2023年行政处罚多少件？", "id": 7}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    code, out, err = run("ask", "--batch", batch, "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == cli.EXIT_SOME_FAILED
+    assert len(lines) == 6
+    assert [line.get("line") for line in lines if "error" in line] == [1, 3, 4, 5]
+    answered = [line for line in lines if "error" not in line]
+    assert [a["mode"] for a in answered] == ["facts", "facts"] and answered[1]["id"] == 7
+    assert "mixed.jsonl line 1" in err and "4 of 6 lines failed" in err
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path):
+    """`xxgk reports | head -1` must not print a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    script = ("import sys; from assistant import cli; from ingest.store import Store, ReportRecord\n"
+              f"s = Store(__import__('pathlib').Path({str(data / 'xxgk.sqlite3')!r}))\n"
+              "for n in range(3000):\n"
+              "    s.save_report(ReportRecord(f'{n:064d}', f'/r/{n}.txt', 'txt', f'单位{n}', 2022, '2021',"
+              " '', 0), [], [], [])\n")
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[1])
+    pipeline = subprocess.run(f"{sys.executable} -m assistant.cli --data-dir {data} reports | head -1",
+                              shell=True, capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert pipeline.stdout.count("\n") == 1
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr
+
+
+def test_a_data_dir_that_is_a_file_is_a_clear_error(tmp_path, capsys):
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("oops", encoding="utf-8")
+    code = cli.main(["--data-dir", str(not_a_dir), "reports"])
+    err = capsys.readouterr().err
+    assert code == 4 and "is not a directory" in err and str(not_a_dir) in err
+
+
+def test_an_unknown_environment_setting_is_named_as_such(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XXGK_CHROMA__PROT", "9000")
+    code = cli.main(["--data-dir", str(tmp_path / "d"), "reports"])
+    err = capsys.readouterr().err
+    assert code == ConfigError.exit_code
+    assert "environment variable XXGK_CHROMA__PROT names no setting" in err and "port" in err
+    monkeypatch.delenv("XXGK_CHROMA__PROT")
+    monkeypatch.setenv("XXGK_CHROMA__PORT", "many")
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "reports"]) == ConfigError.exit_code
+    assert "from environment variable XXGK_CHROMA__PORT" in capsys.readouterr().err
+
+
+def test_a_relative_data_dir_in_the_config_file_is_relative_to_that_file(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "config.yaml").write_text("data_dir: store\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_config(folder / "config.yaml", environ={}).data_dir == folder / "store"
+    assert load_config(folder / "config.yaml", environ={"XXGK_DATA_DIR": "mine"}).data_dir == tmp_path / "mine"
+
+
+def test_demo_ingests_its_reports_and_skips_nothing(run, tmp_path):
+    code, out, err = run("demo", "--out", tmp_path / "corpus")
+    assert code == 0
+    assert "SKIPPED" not in out and "gold.jsonl" not in out
+    assert " 0 skipped" in err and " 0 failed" in err

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -71,22 +70,19 @@ def test_unknown_sentence_transformer_model_is_a_config_error() -> None:
     imported, under a timeout, so a hang fails the test instead of blocking the run.
     """
     code = (
-        "import json, time\n"
+        "import json\n"
         "from ingest.errors import ConfigError\n"
         "from ingest.index import SentenceTransformerEmbedding\n"
-        "t = time.perf_counter()\n"
         "try:\n"
         "    SentenceTransformerEmbedding('no/such-model-xyz')\n"
         "    out = {'error': None}\n"
         "except Exception as exc:\n"
         "    out = {'error': type(exc).__name__, 'config': isinstance(exc, ConfigError),\n"
         "           'message': str(exc)}\n"
-        "out['seconds'] = time.perf_counter() - t\n"
         "print(json.dumps(out))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "ANONYMIZED_TELEMETRY": "False"}
-    started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
@@ -94,8 +90,6 @@ def test_unknown_sentence_transformer_model_is_a_config_error() -> None:
     assert out["error"] == "ConfigError" and out["config"], out
     assert "no/such-model-xyz" in out["message"]
     assert "embedding.model" in out["message"]
-    assert out["seconds"] < 10, f"constructor took {out['seconds']:.1f} s"
-    assert time.monotonic() - started < 120
 
 
 def test_sentence_transformers_backend_without_model_is_a_config_error(tmp_path) -> None:

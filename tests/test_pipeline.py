@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -189,41 +187,6 @@ def test_unknown_agency_is_flagged_and_can_be_supplied(ingestor, sample_files, t
     assert fixed.agency == "望川县教育局" and "agency" not in fixed.unknown
     [by_option] = ingestor.ingest([anonymous], Overrides(agency="望川县教育局", year=2019))
     assert by_option.year == 2019
-
-
-CRASH_SCRIPT = """
-import sys
-sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
-from assistant.config import load_config
-from assistant.factory import make_index, make_ingestor
-from conftest import BigramEmbedding
-config = load_config(environ={{}}, data_dir={data!r})
-ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
-ingestor.ingest([__import__("pathlib").Path({path!r})])
-"""
-
-
-@pytest.mark.parametrize("crash_at", ["after_index", "mid_transaction"])
-def test_a_process_killed_mid_ingest_leaves_no_half_written_report(config, sample_files, crash_at):
-    root = Path(__file__).resolve().parents[1]
-    script = CRASH_SCRIPT.format(root=str(root), tests=str(root / "tests"),
-                                 data=str(config.data_dir), path=str(sample_files["files"]["pdf2019"]))
-    env = {**os.environ, "XXGK_TEST_CRASH_AT": crash_at}
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=300)
-    assert proc.returncode == 70, proc.stderr.decode()[-2000:]
-
-    from conftest import BigramEmbedding
-
-    from assistant.factory import make_index, make_ingestor
-
-    ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
-    store = ingestor.store
-    assert store.reports() == []
-    assert store.facts(include_duplicates=True) == [] and store.passages() == []
-    [result] = ingestor.ingest([sample_files["files"]["pdf2019"]])  # also removes orphans
-    assert result.status == "ingested"
-    assert ingestor.index.report_ids() == {result.report_id}
-    assert ingestor.index.count() == len(store.passages())
 
 
 def _docx_from_text(text_file: Path, path: Path) -> None:

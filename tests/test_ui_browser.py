@@ -68,7 +68,7 @@ def server(tmp_path_factory):
     log = root / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from assistant.config import load_config; from ui.serve import serve; "
+            [sys.executable, "-c", "from assistant.config import load_config; from ui.server import serve; "
                                    f"serve(load_config(), port={port})"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -124,3 +124,6 @@ def test_ask_open_a_source_and_upload_a_report(server):
         finally:
             browser.close()
     assert outside == [], f"the page fetched from outside the server: {outside[:5]}"
+    log = server["log"].read_text(errors="replace")
+    assert "web app is on http://127.0.0.1:" in log
+    assert "share=True" not in log and "Traceback" not in log

@@ -361,7 +361,7 @@ def test_override_reingests_with_the_given_agency_and_year(small_library):
 
 
 def test_login_needs_both_username_and_password(tmp_path):
-    from ui.serve import login
+    from ui.server import login
 
     assert login(load_config(environ={})) is None
     both = load_config(environ={"XXGK_SERVER__USERNAME": "ann", "XXGK_SERVER__PASSWORD": "pw"})

@@ -18,16 +18,18 @@ if TYPE_CHECKING:
     from .library import Library
 
 
-def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, library: Library | None = None, *,
+              question_concurrency: int = 8) -> gr.Blocks:
     from .app import build_app as _build_app
 
-    return _build_app(assistant, library)
+    return _build_app(assistant, library, question_concurrency=question_concurrency)
 
 
-def serve(config: Config, host: str | None = None, port: int | None = None) -> None:
-    from .serve import serve as _serve
+def serve(config: Config, host: str | None = None, port: int | None = None, *,
+          no_login: bool = False) -> None:
+    from .server import serve as _serve
 
-    _serve(config, host=host, port=port)
+    _serve(config, host=host, port=port, no_login=no_login)
 
 
 __all__ = ["build_app", "serve"]

@@ -13,8 +13,9 @@ from ingest.errors import XxgkError
 from . import handlers as h
 from .library import Library, suffixes_text
 
-# Events that read or write the store share one slot: the SQLite connection is shared.
-ONE_AT_A_TIME = {"concurrency_id": "xxgk-store", "concurrency_limit": 1}
+# Changes to the library (upload, re-ingest, delete) queue one at a time; questions and
+# reads run concurrently beside them (the store reads through a connection per thread).
+LIBRARY_CHANGES = {"concurrency_id": "xxgk-library", "concurrency_limit": 1}
 
 SYSTEM_FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
                 "Source Han Sans SC", "WenQuanYi Micro Hei", "system-ui", "-apple-system",
@@ -44,10 +45,13 @@ def launch_options() -> dict:
     return {"theme": theme(), "css": CSS, "footer_links": []}
 
 
-def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, library: Library | None = None, *,
+              question_concurrency: int = 8) -> gr.Blocks:
     """The web app over ``assistant`` (answers) and ``library`` (reports; by default one over
     the assistant's own store and index); not launched."""
     library = library or Library.beside(assistant)
+    questions = {"concurrency_id": "xxgk-questions", "concurrency_limit": question_concurrency}
+    reads = {"concurrency_id": "xxgk-reads", "concurrency_limit": question_concurrency}
     store = library.store
     export_dir = Path(tempfile.mkdtemp(prefix="xxgk-export-"))
 
@@ -224,9 +228,9 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
         chat_inputs = [asked, messages, sources, agency, year]
         for trigger in (question.submit, send.click):
             trigger(take, question, [asked, question], queue=False).then(
-                ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+                ask, chat_inputs, chat_outputs, **questions)
         examples.click(lambda sample: sample[0], examples, asked, queue=False).then(
-            ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+            ask, chat_inputs, chat_outputs, **questions)
 
         def show_source(index, cited):
             if index is None or not cited or not 0 <= int(index) < len(cited):
@@ -235,7 +239,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                 preview = h.preview_source(store, cited[int(index)])
             return shown(preview), preview.markdown
 
-        source_pick.input(show_source, [source_pick, current], [page, source_text], **ONE_AT_A_TIME)
+        source_pick.input(show_source, [source_pick, current], [page, source_text], **reads)
 
         def pick_message(srcs, evt: gr.SelectData):
             index = evt.index if isinstance(evt.index, int) else (evt.index or [None])[0]
@@ -245,7 +249,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
             preview = h.preview_source(store, cited[0])
             return cited, gr.Radio(choices=h.source_choices(cited), value=0), shown(preview), preview.markdown
 
-        chatbot.select(pick_message, sources, [current, source_pick, page, source_text], **ONE_AT_A_TIME)
+        chatbot.select(pick_message, sources, [current, source_pick, page, source_text], **reads)
 
         def clear_chat():
             empty = h.preview_source(store, None)
@@ -253,7 +257,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
 
         clear.click(clear_chat, None, chat_outputs, queue=False)
         chatbot.clear(clear_chat, None, chat_outputs, queue=False)  # its own trash button
-        agency.change(years_for, agency, year, **ONE_AT_A_TIME)
+        agency.change(years_for, agency, year, **reads)
 
         # ---------------------------------------------------------------- library
 
@@ -264,7 +268,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
             results_ = library.add(files, progress=progress, overrides=overrides)
             return (h.format_results(results_), None, *refresh())
 
-        upload.upload(add_files, [upload, up_agency, up_year], [results, upload, *refreshed], **ONE_AT_A_TIME,
+        upload.upload(add_files, [upload, up_agency, up_year], [results, upload, *refreshed], **LIBRARY_CHANGES,
                       show_progress_on=[results])
 
         def choose_report(report_id):
@@ -273,7 +277,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                 return "", None
             return row.agency or "", row.year
 
-        report_pick.change(choose_report, report_pick, [fix_agency, fix_year], **ONE_AT_A_TIME)
+        report_pick.change(choose_report, report_pick, [fix_agency, fix_year], **reads)
 
         def pick_report_row(evt: gr.SelectData):
             row = evt.row_value or []
@@ -281,7 +285,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
             match = next((r for r in library.reports() if prefix and r.report_id.startswith(prefix)), None)
             return match.report_id if match else gr.skip()
 
-        reports.select(pick_report_row, None, report_pick, **ONE_AT_A_TIME)
+        reports.select(pick_report_row, None, report_pick, **reads)
 
         def override(report_id, new_agency, new_year, progress=gr.Progress()):
             if not report_id:
@@ -293,7 +297,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                 return (f"**未能重新入库**：{exc}", *(gr.skip(),) * len(refreshed))
             return (h.format_results([result]), *refresh())
 
-        fix.click(override, [report_pick, fix_agency, fix_year], [action, *refreshed], **ONE_AT_A_TIME)
+        fix.click(override, [report_pick, fix_agency, fix_year], [action, *refreshed], **LIBRARY_CHANGES)
 
         def ask_delete(report_id):
             if not report_id:
@@ -303,7 +307,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
             return (f"确定删除 **{name}** 吗？它的表格数据、正文和一致性检查结果都会删除。",
                     gr.Button(visible=True), gr.Button(visible=True))
 
-        delete.click(ask_delete, report_pick, [action, confirm, cancel], **ONE_AT_A_TIME)
+        delete.click(ask_delete, report_pick, [action, confirm, cancel], **reads)
 
         def do_delete(report_id):
             hidden = (gr.Button(visible=False), gr.Button(visible=False))
@@ -311,7 +315,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                 return ("没有这份报告（可能已被删除）。", *hidden, *refresh())
             return ("已删除。", *hidden, *refresh())
 
-        confirm.click(do_delete, report_pick, [action, confirm, cancel, *refreshed], **ONE_AT_A_TIME)
+        confirm.click(do_delete, report_pick, [action, confirm, cancel, *refreshed], **LIBRARY_CHANGES)
         cancel.click(lambda: ("", gr.Button(visible=False), gr.Button(visible=False)), None,
                      [action, confirm, cancel], queue=False)
 
@@ -328,9 +332,9 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                     gr.Dropdown(choices=h.column_choices(table or None), value=h.ALL))
 
         f_table.change(table_changed, f_table, [f_row, f_column], queue=False)
-        f_agency.change(years_for, f_agency, f_year, **ONE_AT_A_TIME)
+        f_agency.change(years_for, f_agency, f_year, **reads)
         for control in fact_filters:
-            control.change(show_facts, fact_filters, [facts_view, facts_count], **ONE_AT_A_TIME)
+            control.change(show_facts, fact_filters, [facts_view, facts_count], **reads)
 
         def export(fmt, *filters):
             return gr.File(value=str(h.export_facts(h.facts(store, *filters), fmt, export_dir)), visible=True)
@@ -341,8 +345,8 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
         def export_xlsx(*filters):
             return export("xlsx", *filters)
 
-        csv_button.click(export_csv, fact_filters, exported, **ONE_AT_A_TIME)
-        xlsx_button.click(export_xlsx, fact_filters, exported, **ONE_AT_A_TIME)
+        csv_button.click(export_csv, fact_filters, exported, **reads)
+        xlsx_button.click(export_xlsx, fact_filters, exported, **reads)
 
         def pick_finding(evt: gr.SelectData):
             row = evt.row_value or []
@@ -352,7 +356,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
                     return finding, f"已选中：{finding.agency} {finding.year}年 · {finding.message}"
             return None, ""
 
-        findings_view.select(pick_finding, None, [picked_finding, finding_note], **ONE_AT_A_TIME)
+        findings_view.select(pick_finding, None, [picked_finding, finding_note], **reads)
 
         def finding_question(finding, kind):
             if finding is None:
@@ -368,7 +372,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
 
         for button, make_question in ((ask_check, check_question), (ask_cell, cell_question)):
             button.click(make_question, picked_finding, [asked, tabs, finding_note], queue=False).then(
-                ask, chat_inputs, chat_outputs, **ONE_AT_A_TIME)
+                ask, chat_inputs, chat_outputs, **questions)
 
         def draw(metric_value, by_value, ag, yr):
             result = h.chart(store, metric_value, by_value, ag, yr)
@@ -383,7 +387,7 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
 
         chart_inputs = [metric, by, c_agency, c_year]
         for control in chart_inputs:
-            control.change(draw, chart_inputs, [line, bar, chart_note], **ONE_AT_A_TIME)
+            control.change(draw, chart_inputs, [line, bar, chart_note], **reads)
 
         def by_changed(value):
             return gr.Dropdown(visible=value == h.BY_YEAR), gr.Dropdown(visible=value == h.BY_AGENCY)
@@ -396,5 +400,16 @@ def build_app(assistant: Assistant, library: Library | None = None) -> gr.Blocks
             return (*refresh(), *show_facts(h.ALL, h.ALL, h.ALL, h.ALL, h.ALL),
                     *draw(h.DEFAULT_METRIC, h.BY_YEAR, h.ALL, h.ALL))
 
-        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note], **ONE_AT_A_TIME)
+        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note], **reads)
+
+        # ---------------------------------------------------------------- HTTP API
+
+        def ask_api(question: str, agency: str = "", year: int | None = None) -> dict:
+            """Ask one question; the Answer as JSON (citations included), or {"error": …}."""
+            try:
+                return assistant.ask(question, agency=agency or None, year=int(year) if year else None).to_dict()
+            except XxgkError as exc:
+                return {"error": str(exc)}
+
+        gr.api(ask_api, api_name="ask", **questions)
     return app

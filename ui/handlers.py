@@ -433,7 +433,7 @@ def report_status(row: ReportRow) -> str:
     if row.overridden:
         notes.append("手工指定：" + "、".join(names.get(o, o) for o in row.overridden))
     if row.duplicate_of:
-        notes.append(f"重复（同 {row.duplicate_of[:8]}）")
+        notes.append(f"另一份副本作答（{row.duplicate_of[:8]}）")
     if row.problems:
         notes.append(f"{len(row.problems)} 处未能读出")
     return "；".join(notes) or "正常"
@@ -460,8 +460,8 @@ def library_summary(library: Library) -> str:
     return f"已收录 **{len(rows)}** 份报告，{len(agencies)} 个单位{('，' + span) if span else ''}，共 {facts} 个表格数据。"
 
 
-STATUS_TEXT = {"ingested": "✓ 已入库", "unchanged": "✓ 已在库中（未变化）", "failed": "✗ 失败",
-               "skipped": "– 跳过"}
+STATUS_TEXT = {"ingested": "✓ 已入库", "unchanged": "✓ 已在库中（未变化）",
+               "repaired": "✓ 已在库中（已修复检索索引）", "failed": "✗ 失败", "skipped": "– 跳过"}
 
 # The pipeline's reasons are in English; the common ones get a Chinese explanation in front.
 REASONS_ZH = (
@@ -471,6 +471,8 @@ REASONS_ZH = (
     ("encrypted", "PDF 有密码保护，请另存一份不加密的再上传"),
     ("no text layer", "扫描件，没有文字层，请先做 OCR 识别"),
     ("corrupt", "文件已损坏或无法读取"),
+    ("could not be read", "文件已损坏或无法读取"),
+    ("nested too deeply", "文件结构嵌套过深，无法读取"),
     ("does not look like", "看起来不是政府信息公开工作年度报告"),
     ("encoding", "文本编码无法识别（请存为 UTF-8）"),
     ("has no text", "文件里没有文字"),
@@ -504,7 +506,9 @@ def format_results(results: Sequence[FileResult]) -> str:
             names = {"agency": "单位", "year": "年度", "template": "模板"}
             notes.append("未识别" + "、".join(names.get(u, u) for u in r.unknown) + "，可在下方手工指定")
         if r.duplicate_of:
-            notes.append("与已收录的同一报告重复")
+            notes.append("与已收录的同一报告重复，由已收录的那份作答")
+        if r.superseded:
+            notes.append("同一单位同一年度的新版本（数字有改动），今后由这份作答，旧版本保留")
         notes += r.problems[:3]
         lines.append(f"| {name} | {STATUS_TEXT.get(r.status, r.status)} | {_cell(r.agency or '？')} | "
                      f"{r.year or '？'} | {r.template or '？'} | {r.pages} | {r.facts} | {r.findings} | "

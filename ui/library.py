@@ -8,16 +8,19 @@ previewed later.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import ConfigError, InputError, NotFound
+from ingest.errors import ConfigError, InputError, NotFound, XxgkError
 from ingest.loaders import SUPPORTED_SUFFIXES, check_file
 from ingest.pipeline import FileResult, Ingestor, Overrides, file_hash
 from ingest.store import Store
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[..., object]  # progress(fraction, desc=...) as gr.Progress takes it
 
@@ -101,21 +104,42 @@ class Library:
             for n, (i, path) in enumerate(accepted):
                 if progress is not None:
                     progress(n / len(accepted), desc=f"正在入库 {path.name}（{n + 1}/{len(accepted)}）")
-                kept = self._keep(path)
-                results[i] = self.ingestor.ingest([kept], overrides)[0]
-                if results[i].failed:
-                    self._forget_copy(kept)
+                results[i] = self._add_one(path, overrides)
             if progress is not None and accepted:
                 progress(1.0, desc="完成")
         return [results[i] for i in range(len(paths))]
 
+    def _add_one(self, path: Path, overrides: Overrides) -> FileResult:
+        """One file of an upload: whatever goes wrong is this file's result, and its copy goes."""
+        kept = self._keep(path)
+        try:
+            result = self.ingestor.ingest([kept], overrides)[0]
+        except XxgkError as exc:
+            result = FileResult(str(kept), "failed", f"{path.name}: {exc}")
+        except Exception as exc:  # never lose the rest of the upload to one file
+            log.exception("ingesting %s failed", path)
+            result = FileResult(str(kept), "failed", f"{path.name}: could not be ingested "
+                                                     f"({type(exc).__name__})")
+        if result.failed:
+            self._forget_copy(kept)
+        return result
+
     def _keep(self, path: Path) -> Path:
-        target = self.uploads_dir / file_hash(path)[:16] / path.name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".part")
-            shutil.copyfile(path, tmp)
-            tmp.replace(target)
+        """The copy under uploads/ that the report will point at; bytes already kept are reused."""
+        digest = file_hash(path)
+        stored = self.store.report(digest)
+        if stored is not None and Path(stored.source_file).is_file():
+            return Path(stored.source_file)
+        folder = self.uploads_dir / digest[:16]
+        if folder.is_dir():
+            kept = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part"))
+            if kept:
+                return kept[0]
+        target = folder / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
         return target
 
     # ------------------------------------------------------------ changing
