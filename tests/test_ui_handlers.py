@@ -411,3 +411,37 @@ def test_real_llm_server_down_is_a_chat_message(corpus):
     content = state.messages[-1]["content"]
     assert content.startswith("**出错了**") and "127.0.0.1:9" in content and "llm.enabled" in content
     assert state.current == [] and "Traceback" not in content
+
+
+def test_identical_uploads_are_one_report_and_reuse_the_kept_copy(small_library, tmp_path):
+    library, files = small_library
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(files["text"].read_bytes())
+    b.write_bytes(files["text"].read_bytes())
+    first, second = library.add([a, b])
+    assert (first.status, second.status) == ("ingested", "unchanged")
+    assert len(library.reports()) == 1
+    kept = [p for p in library.uploads_dir.rglob("*") if p.is_file()]
+    assert len(kept) == 1
+    [third] = library.add([b])
+    assert third.status == "unchanged" and [p for p in library.uploads_dir.rglob("*") if p.is_file()] == kept
+
+
+def test_an_upload_of_a_report_ingested_from_the_command_line_keeps_no_second_copy(small_library):
+    library, files = small_library
+    [cli_result] = library.ingestor.ingest([files["pdf2019"]])
+    [upload] = library.add([files["pdf2019"]])
+    assert upload.status == "unchanged" and upload.report_id == cli_result.report_id
+    assert not library.uploads_dir.exists() or not any(library.uploads_dir.rglob("*.pdf"))
+
+
+def test_a_file_that_breaks_its_reader_fails_alone_and_leaves_no_copy(small_library, tmp_path):
+    import zipfile
+
+    library, files = small_library
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("word/document.xml", "<w:document><unclosed")
+    bad, good = library.add([broken, files["text"]])
+    assert bad.failed and "broken.docx" in bad.reason and good.status == "ingested"
+    assert not list(library.uploads_dir.rglob("broken.docx"))

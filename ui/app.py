@@ -411,5 +411,5 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             except XxgkError as exc:
                 return {"error": str(exc)}
 
-        gr.api(ask_api, api_name="ask", **questions)
+        gr.api(ask_api, api_name="answer", **questions)
     return app
