@@ -14,8 +14,8 @@ from ingest.errors import InputError, XxgkError
 from ingest.pipeline import FileResult, Overrides
 from ingest.store import Store
 
+from .compute import FACT_FIELDS, fact_rows
 from .config import Config, load_config
-from .facts import FACT_FIELDS, fact_rows
 
 EXIT_INGEST_FAILED = 1
 EXIT_SOME_FAILED = 1  # some lines of ask --batch failed
@@ -340,7 +340,7 @@ def cmd_facts(args, config: Config) -> int:
 
 def all_findings(store: Store) -> list[dict]:
     """Stored findings plus the cross-year carry-over check across every stored pair."""
-    from .facts import consistency_findings
+    from .compute import consistency_findings
 
     return [{"report_id": record.id, "agency": record.agency, "year": record.year,
              "source_file": record.source_file, **finding.__dict__}

@@ -20,9 +20,11 @@ from ingest.store import Store
 from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
+from .bilingual import found_in
+from .compute import Calculator, Miss, not_ingested, qualifier_miss
 from .extract import Extract, extract_answer, quantity_in
-from .facts import FactRoute, Miss, fact_citation
-from .question import Catalog, CatalogEntry, Query, parse_question
+from .render import Renderer
+from .understanding import Catalog, CatalogEntry, Query, parse_question
 
 PASSAGE_HITS = 8
 
@@ -35,9 +37,10 @@ class Assistant:
         self.retriever = retriever
         self.llm = llm
         self.embed = embed
-        self.facts = FactRoute(store)
+        self.calculator = Calculator(store)
+        self.renderer = Renderer(self.calculator.findings_for)
         self._catalog: Catalog | None = None
-        self._catalog_key: tuple | None = None
+        self._catalog_key: int | None = None
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **overrides) -> Assistant:
@@ -58,12 +61,29 @@ class Assistant:
     # ------------------------------------------------------------ catalog
 
     def catalog(self) -> Catalog:
+        """The answering reports and their agencies; rebuilt when the store changed."""
         key = self.store.version()
         if key != self._catalog_key:
             records = self.store.reports(include_duplicates=False)
-            self._catalog = Catalog(tuple(
-                CatalogEntry(r.id, r.agency, r.year, r.template, r.source_file, r.short_names)
-                for r in records if r.agency))
+            agencies = {a.id: a for a in self.store.agencies()}
+            printings: dict[str, set[str]] = {}
+            for r in self.store.reports():
+                if r.agency_id and r.printed_agency:
+                    printings.setdefault(r.agency_id, set()).add(r.printed_agency)
+            entries = []
+            for r in records:
+                if not r.agency:
+                    continue
+                agency = agencies.get(r.agency_id or "")
+                identified = agency is not None and bool(agency.organ)
+                entries.append(CatalogEntry(
+                    r.id, r.agency, r.year, r.template, r.source_file, r.short_names,
+                    agency_id=r.agency_id if identified else None,
+                    division=agency.division if identified else None,
+                    organ=agency.organ if identified else None,
+                    place=agency.place if identified else None,
+                    printings=tuple(sorted(printings.get(r.agency_id or "", ())))))
+            self._catalog = Catalog(tuple(entries))
             self._catalog_key = key
         assert self._catalog is not None
         return self._catalog
@@ -93,12 +113,19 @@ class Assistant:
             yield from _pieces(_abstain(query, "还没有收录任何年度报告。请先运行 xxgk ingest 文件夹。",
                                         "No reports are ingested yet. Run: xxgk ingest FOLDER"))
             return
-        facts = self.facts.answer(query, catalog)
+        facts = self.table_answer(query, catalog)
         final = self._deterministic(query, catalog, facts)
         settled = (isinstance(facts, Miss) and facts.clarify) or (isinstance(facts, Answer) and not query.residual)
         if self.llm is not None and not settled:
             final = self._llm(query, catalog, facts) or final
         yield from _pieces(final)
+
+    def table_answer(self, query: Query, catalog: Catalog) -> Answer | Miss | None:
+        """The answer the tables give (computed, then rendered); None: no table cells asked."""
+        result = self.calculator.compute(query, catalog)
+        if result is None or isinstance(result, Miss):
+            return result
+        return self.renderer.render(result, query)
 
     def _deterministic(self, query: Query, catalog: Catalog, facts: Answer | Miss | None) -> Answer:
         """The answer from table facts and quoted sentences alone."""
@@ -109,24 +136,22 @@ class Assistant:
         passage = self._passages(query, catalog)
         if passage is not None and isinstance(facts, Miss) and not _mentions(passage, query.metrics):
             passage = None  # the table has no such figure; a sentence must at least be about it
-        if passage is not None and isinstance(facts, Answer):
-            # Words the table cannot explain ("集中公开的…"): the text wins only if it has them.
-            quoted = "".join(c.quote for c in passage.citations)
-            if not all(word in quoted for word in query.residual):
-                passage = None
+        if passage is not None and isinstance(facts, Answer) and not _says(passage, query):
+            passage = None  # words the table cannot explain ("集中公开的…"): the text must have them
         if passage is None and facts is None:
             passage = self._section(query, catalog)
         if passage is not None:
             return passage
         if isinstance(facts, Answer):
-            return facts
+            # Content words no table term explains: another cell would answer another question.
+            return self._abstention(query, catalog, qualifier_miss(query))
         return self._abstention(query, catalog, facts)
 
     # ------------------------------------------------------------ routes
 
     def _scope(self, query: Query, catalog: Catalog) -> list[str] | None:
         """Report ids the question is about; None = every report."""
-        agencies = list(query.agencies) or [a for group in query.ambiguous for a in group]
+        agencies = list(query.scope_agencies)
         if not agencies and not query.years:
             return None
         return catalog.report_ids(agencies, query.years)
@@ -198,7 +223,7 @@ class Assistant:
         citations = tuple(e.citation for e in result.cited)
         return Answer(question=query.text, answer=result.text, mode="llm", language=query.language,
                       value=result.value, unit=result.unit, citations=citations,
-                      findings=tuple(self.facts.findings_for(citations)))
+                      findings=tuple(self.renderer.notes(citations)))
 
     def _fact_evidence(self, facts: Answer) -> list[Evidence]:
         """The cells a facts answer cites, as numbered items with their values."""
@@ -220,9 +245,9 @@ class Assistant:
         if isinstance(facts, Miss):
             return _abstain(query, facts.reason, facts.reason_en)
         if query.unknown_agency and not query.agencies:
-            return _abstain(query, f"没有收录“{query.unknown_agency}”的年度报告。",
-                            f"No report of {query.unknown_agency} has been ingested.")
-        agencies = list(query.agencies) or [a for g in query.ambiguous for a in g]
+            miss = not_ingested(query.unknown_agency, query.available)
+            return _abstain(query, miss.reason, miss.reason_en)
+        agencies = list(query.scope_agencies)
         if agencies and query.years and not catalog.report_ids(agencies, query.years):
             have = "；".join(f"{a}：{'、'.join(map(str, catalog.years(a))) or '无'}" for a in agencies)
             return _abstain(query, f"没有收录{'、'.join(agencies)}{'、'.join(map(str, query.years))}年的报告"
@@ -255,6 +280,16 @@ def _mentions(answer: Answer, metrics: Sequence) -> bool:
             if any(len(n) >= 2 and n in quoted for n in names):
                 return True
     return False
+
+
+def _says(answer: Answer, query: Query) -> bool:
+    """Does the quoted text say every residual word of the question (in Chinese, or an English
+    word's dictionary translations)? English words the dictionary does not know are left to
+    the sentence extractor, which already weighed them."""
+    quoted = "".join(c.quote for c in answer.citations)
+    if query.language == "zh":
+        return all(word in quoted for word in query.residual)
+    return all(found_in(word, quoted) is not False for word in query.residual)
 
 
 def section_intent(question: str) -> str | None:
@@ -301,4 +336,4 @@ def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:
                   value=value, unit=unit, citations=citations)
 
 
-__all__ = ["Assistant", "fact_citation"]
+__all__ = ["Assistant"]

@@ -107,6 +107,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class AgencyIdentity:
+    """Who published a report: the same organ under every printing of its name."""
+
+    id: str  # stable across printings: "320803/人民政府"; "name/<places><organ>" when unknown
+    name: str  # how xxgk names it: the innermost place (with its parent where the name repeats)
+    organ: str  # canonical: 人民政府, 管理委员会, 交通与建设局
+    division: str | None = None  # the innermost division's code (a zone's: the division it lies in)
+    path: tuple[str, ...] = ()  # division names from the province down
+    place: str = ""  # the innermost place: 淮安区, 平潭综合实验区
+    printed: str = ""
+    corrections: tuple[tuple[str, str], ...] = ()  # (printed, read as): ("沐阳县", "沭阳县")
+    national: bool = False  # an organ of the central government (no place printed)
+
+
+@dataclass(frozen=True)
 class ReportMeta:
     agency: str | None
     year: int | None
@@ -115,6 +130,8 @@ class ReportMeta:
     page_count: int
     short_names: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()  # which of agency/year/template could not be found
+    identity: AgencyIdentity | None = None
+    printed_agency: str | None = None  # the agency as the report prints it
 
 
 @dataclass(frozen=True)

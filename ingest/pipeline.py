@@ -23,8 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import template as tpl
+from .agency import identify
 from .checks import carry_over_findings, identity_findings, prose_findings
 from .errors import InputError
+from .gazetteer import Gazetteer
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
 from .mapping import map_tables
 from .models import Document, ParsedReport, Problem, ReportMeta
@@ -64,12 +66,25 @@ def apply_overrides(meta: ReportMeta, overrides: Overrides) -> ReportMeta:
 
 def _same_overrides(record: ReportRecord, wanted: Overrides) -> bool:
     """Stored with exactly these user-supplied fields and values."""
+    stored = {"agency": record.printed_agency or record.agency, "year": record.year,
+              "template": record.template}
     return set(record.overridden) == set(wanted.fields()) and all(
-        getattr(record, f) == getattr(wanted, f) for f in wanted.fields())
+        stored[f] == getattr(wanted, f) for f in wanted.fields())
 
 
-def parse_document(doc: Document, overrides: Overrides = Overrides()) -> ParsedReport:
-    meta = apply_overrides(recognize(doc), overrides)
+def identify_agency(meta: ReportMeta, doc: Document, gazetteer: Gazetteer) -> ReportMeta:
+    """The agency's identity: one id and one name for every printing of the same organ."""
+    if not meta.agency:
+        return meta
+    context = "\n".join(b.text for b in doc.blocks[:300] if b.kind == "text")
+    identity = identify(meta.agency, gazetteer, context)
+    return replace(meta, agency=identity.name, identity=identity, printed_agency=meta.agency,
+                   short_names=short_names(identity.name, meta.agency))
+
+
+def parse_document(doc: Document, overrides: Overrides = Overrides(),
+                   gazetteer: Gazetteer | None = None) -> ParsedReport:
+    meta = identify_agency(apply_overrides(recognize(doc), overrides), doc, gazetteer or Gazetteer.load())
     tables = map_tables(doc.blocks, meta.template)
     facts = list(tables.facts.values())
     prose = prose_passages(doc.blocks)
@@ -276,7 +291,7 @@ class Ingestor:
             id=report_id, source_file=str(path), kind=path.suffix.lower().lstrip("."),
             agency=meta.agency, year=meta.year, template=meta.template, title=meta.title,
             page_count=meta.page_count, short_names=meta.short_names, unknown=meta.unknown,
-            overridden=overrides.fields(),
+            overridden=overrides.fields(), printed_agency=meta.printed_agency,
             problems=tuple({"message": p.message, "page": p.page, "text": p.text[:200]}
                            for p in parsed.problems),
             ingested_at=time.time(), index_key=index_key)
@@ -288,7 +303,8 @@ class Ingestor:
             self.index.add(passages, meta.agency, meta.year, index_key)
             self.crash_hook("after_index")
             outcome = self.store.save_report(record, parsed.facts, passages, findings,
-                                             replaces=replaced, before_commit=self.crash_hook)
+                                             replaces=replaced, before_commit=self.crash_hook,
+                                             identity=meta.identity)
         except BaseException:
             with contextlib.suppress(Exception):
                 self.index.delete_ingest(report_id, index_key)
@@ -297,7 +313,8 @@ class Ingestor:
         for old in replaced:
             self.index.delete_report(old)
         self.index.keep_only(report_id, index_key)
-        notes = []
+        notes = [f"{printed} read as {fixed} (one look-alike character; the place {printed} does not exist)"
+                 for printed, fixed in (meta.identity.corrections if meta.identity else ())]
         if outcome.duplicate_of:
             other = self.store.report(outcome.duplicate_of)
             notes.append(f"same report as {other.source_file if other else outcome.duplicate_of[:10]}, "
@@ -308,7 +325,7 @@ class Ingestor:
                          f"({outcome.differing} figures differ): this one answers from now on, "
                          "the old one is kept (xxgk reports; xxgk delete to remove it)")
         return FileResult(
-            str(path), "ingested", report_id=report_id, agency=meta.agency, year=meta.year,
+            str(path), "ingested", report_id=report_id, agency=outcome.agency, year=meta.year,
             template=meta.template, pages=meta.page_count, facts=len(parsed.facts),
             passages=len(passages), findings=len(findings),
             problems=[p.message for p in parsed.problems], unknown=meta.unknown,
@@ -316,9 +333,9 @@ class Ingestor:
             seconds=time.perf_counter() - started)
 
     def _carry_over(self, meta: ReportMeta, parsed: ParsedReport) -> list:
-        if meta.agency is None or meta.year is None:
+        if meta.identity is None or meta.year is None:
             return []
-        previous = self.store.answering(meta.agency, meta.year - 1)
+        previous = self.store.answering(self.store.agency_id_for(meta.identity.id), meta.year - 1)
         if previous is None:
             return []
         facts = {(f.table, f.row, f.column): f for f in parsed.facts}

@@ -25,11 +25,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .errors import StoreError
-from .models import BBox, Fact, Finding, Passage
+from .models import AgencyIdentity, BBox, Fact, Finding, Passage
 
 # Ordered migrations; a store records the last one applied in schema_version.
 MIGRATIONS: tuple[str, ...] = (
@@ -83,7 +83,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT OR IGNORE INTO meta VALUES ('generation', 0);
     """,
+    # 3: agency identity: one agency under every printing of its name; user merges
+    """
+    ALTER TABLE reports ADD COLUMN agency_id TEXT;
+    ALTER TABLE reports ADD COLUMN printed_agency TEXT;
+    ALTER TABLE reports ADD COLUMN identity_version INTEGER NOT NULL DEFAULT 0;
+    UPDATE reports SET agency_id = 'name/' || agency, printed_agency = agency WHERE agency IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS reports_agency_id_year ON reports(agency_id, year);
+    CREATE TABLE IF NOT EXISTS agencies (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organ TEXT NOT NULL,
+        division TEXT,                  -- adcode of the innermost division
+        path TEXT NOT NULL,             -- JSON list of division names, province first
+        place TEXT NOT NULL,
+        named_by_user INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS agency_aliases (alias TEXT PRIMARY KEY, agency_id TEXT NOT NULL);
+    INSERT OR IGNORE INTO agencies (id, name, organ, division, path, place)
+        SELECT DISTINCT agency_id, agency, '', NULL, '[]', '' FROM reports WHERE agency_id IS NOT NULL;
+    """,
 )
+IDENTITY_VERSION = 1  # bump when identify() changes what it returns: stored reports are re-identified
 
 # A report answers unless another stored copy of its agency's year does.
 ANSWERS = "(r.duplicate_of IS NULL OR r.duplicate_of NOT IN (SELECT id FROM reports))"
@@ -106,6 +127,9 @@ class ReportRecord:
     duplicate_of: str | None = None
     ingested_at: float = 0.0
     index_key: str = ""  # which ingest wrote this report's passages to the index
+    agency_id: str | None = None  # the agency under every printing (agencies.id)
+    printed_agency: str | None = None  # the agency as this report prints it
+    identity_version: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,9 +153,24 @@ class SaveOutcome:
     """Which copy of the saved report's agency and year answers after the save."""
 
     primary: str
+    agency: str | None = None  # the agency's name in the store (a user's name wins)
     duplicate_of: str | None = None  # the saved report does not answer; this one does
     superseded: str | None = None  # answered before; the saved report (a new version) answers now
     differing: int = 0  # cells whose figures differ between the saved report and the other copy
+
+
+@dataclass(frozen=True)
+class AgencyRecord:
+    id: str
+    name: str
+    organ: str
+    division: str | None
+    path: tuple[str, ...]
+    place: str
+    named_by_user: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -265,29 +304,43 @@ class Store:
 
     def save_report(self, record: ReportRecord, facts: Sequence[Fact],
                     passages: Iterable[StoredPassage], findings: Iterable[Finding],
-                    replaces: Iterable[str] = (), before_commit=None) -> SaveOutcome:
+                    replaces: Iterable[str] = (), before_commit=None,
+                    identity: AgencyIdentity | None = None) -> SaveOutcome:
         """Write one report and settle which copy of its agency's year answers, all at once.
 
         ``replaces``: earlier versions of the same file, removed in the same transaction.
-        ``before_commit``: called inside the transaction (the crash tests use it).
+        ``identity``: who published it; the report joins that agency (or the one a user
+        merged it into) and takes the agency's name. ``before_commit``: called inside the
+        transaction (the crash tests use it).
         """
         with self.transaction() as db:
             touched: set[tuple[str | None, int | None]] = set()
             for old in (*replaces, record.id):
-                gone = db.execute("SELECT agency, year FROM reports WHERE id = ?", (old,)).fetchone()
+                gone = db.execute("SELECT agency_id, year FROM reports WHERE id = ?", (old,)).fetchone()
                 if gone is not None:
-                    touched.add((gone["agency"], gone["year"]))
+                    touched.add((gone["agency_id"], gone["year"]))
                     db.execute("DELETE FROM reports WHERE id = ?", (old,))
+            agency_id, agency = record.agency_id, record.agency
+            if identity is not None:
+                agency_id, agency = _join_agency(db, identity)
+            elif agency is not None and agency_id is None:
+                agency_id = f"name/{agency}"
+                db.execute("INSERT OR IGNORE INTO agencies (id, name, organ, division, path, place) "
+                           "VALUES (?,?,'',NULL,'[]','')", (agency_id, agency))
+            record = replace(record, agency_id=agency_id, agency=agency)
             db.execute(
                 "INSERT INTO reports (id, source_file, kind, agency, year, template, title, page_count, "
-                "short_names, unknown, overridden, problems, duplicate_of, ingested_at, index_key) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
+                "short_names, unknown, overridden, problems, duplicate_of, ingested_at, index_key, "
+                "agency_id, printed_agency, identity_version) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?)",
                 (record.id, record.source_file, record.kind, record.agency, record.year,
                  record.template, record.title, record.page_count,
                  json.dumps(record.short_names, ensure_ascii=False),
                  json.dumps(record.unknown), json.dumps(record.overridden),
                  json.dumps(record.problems, ensure_ascii=False),
-                 record.ingested_at or time.time(), record.index_key))
+                 record.ingested_at or time.time(), record.index_key, record.agency_id,
+                 record.printed_agency or record.agency,
+                 IDENTITY_VERSION if identity is not None else record.identity_version))
             db.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(record.id, f.table, f.row, f.column, f.row_label, f.column_label, f.raw,
@@ -304,9 +357,10 @@ class Store:
                 "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                 [(record.id, f.check, f.message, f.message_en, json.dumps(f.cells), f.expected,
                   f.actual, f.severity) for f in findings])
-            outcome = _place(db, record, facts)
-            for agency, year in touched - {(record.agency, record.year)}:
-                _promote(db, agency, year)
+            outcome = replace(_place(db, record, facts), agency=record.agency)
+            for agency_id, year in touched - {(record.agency_id, record.year)}:
+                _promote(db, agency_id, year)
+            _drop_unused_agencies(db)
             db.execute("DELETE FROM pending WHERE report_id = ? AND index_key = ?",
                        (record.id, record.index_key))
         return outcome
@@ -318,12 +372,75 @@ class Store:
 
     def delete_report(self, report_id: str) -> bool:
         with self.transaction() as db:
-            gone = db.execute("SELECT agency, year FROM reports WHERE id = ?", (report_id,)).fetchone()
+            gone = db.execute("SELECT agency_id, year FROM reports WHERE id = ?", (report_id,)).fetchone()
             if gone is None:
                 return False
             db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
-            _promote(db, gone["agency"], gone["year"])
+            _promote(db, gone["agency_id"], gone["year"])
+            _drop_unused_agencies(db)
             return True
+
+    # ------------------------------------------------------------ agencies
+
+    def agency_id_for(self, identity_id: str) -> str:
+        """The agency an identity belongs to, after the user's merges."""
+        alias = self.db.execute("SELECT agency_id FROM agency_aliases WHERE alias = ?", (identity_id,)).fetchone()
+        return alias[0] if alias else identity_id
+
+    def agencies(self) -> list[AgencyRecord]:
+        return [_agency(r) for r in self.db.execute("SELECT * FROM agencies ORDER BY name")]
+
+    def agency(self, agency_id: str) -> AgencyRecord | None:
+        row = self.db.execute("SELECT * FROM agencies WHERE id = ?", (agency_id,)).fetchone()
+        return _agency(row) if row else None
+
+    def printings(self, agency_id: str) -> list[str]:
+        """Every way this agency's name is printed in its stored reports."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT printed_agency FROM reports WHERE agency_id = ? AND printed_agency IS NOT NULL "
+            "ORDER BY printed_agency", (agency_id,))]
+
+    def rename_agency(self, agency_id: str, name: str) -> None:
+        """The user's name for an agency; its reports answer under it from now on."""
+        with self.transaction() as db:
+            db.execute("UPDATE agencies SET name = ?, named_by_user = 1 WHERE id = ?", (name, agency_id))
+            db.execute("UPDATE reports SET agency = ? WHERE agency_id = ?", (name, agency_id))
+
+    def merge_agencies(self, keep: str, other: str) -> int:
+        """The user says ``other`` is the same agency as ``keep``: its reports join ``keep`` now
+        and later ingests of its printings do too. Returns how many reports moved."""
+        with self.transaction() as db:
+            target = db.execute("SELECT name FROM agencies WHERE id = ?", (keep,)).fetchone()
+            if target is None:
+                raise StoreError(f"there is no agency {keep}; xxgk agencies lists them")
+            years = [r[0] for r in db.execute("SELECT DISTINCT year FROM reports WHERE agency_id = ?", (other,))]
+            moved = db.execute("UPDATE reports SET agency_id = ?, agency = ? WHERE agency_id = ?",
+                               (keep, target["name"], other)).rowcount
+            db.execute("INSERT OR REPLACE INTO agency_aliases VALUES (?, ?)", (other, keep))
+            db.execute("UPDATE agency_aliases SET agency_id = ? WHERE agency_id = ?", (keep, other))
+            db.execute("DELETE FROM agencies WHERE id = ?", (other,))
+            for year in years:
+                _promote(db, keep, year)
+            return moved
+
+    def reports_to_identify(self) -> list[ReportRecord]:
+        """Reports stored before agency identity, or by an earlier version of it."""
+        rows = self.db.execute("SELECT * FROM reports WHERE agency IS NOT NULL AND identity_version < ?",
+                               (IDENTITY_VERSION,))
+        return [_record(r) for r in rows]
+
+    def set_identity(self, report_id: str, identity: AgencyIdentity) -> None:
+        """Re-identify a stored report (after an upgrade); its copies are settled again."""
+        with self.transaction() as db:
+            old = db.execute("SELECT agency_id, year FROM reports WHERE id = ?", (report_id,)).fetchone()
+            if old is None:
+                return
+            agency_id, agency = _join_agency(db, identity)
+            db.execute("UPDATE reports SET agency_id = ?, agency = ?, identity_version = ? WHERE id = ?",
+                       (agency_id, agency, IDENTITY_VERSION, report_id))
+            _promote(db, old["agency_id"], old["year"])
+            _promote(db, agency_id, old["year"])
+            _drop_unused_agencies(db)
 
     # ------------------------------------------------------------ reads
 
@@ -351,10 +468,10 @@ class Store:
                                (agency, year))
         return [_record(r) for r in rows]
 
-    def answering(self, agency: str, year: int) -> ReportRecord | None:
+    def answering(self, agency_id: str, year: int) -> ReportRecord | None:
         """The copy of an agency's year that answers questions."""
-        row = self.db.execute(f"SELECT * FROM reports r WHERE agency = ? AND year = ? AND {ANSWERS} "
-                              "ORDER BY ingested_at DESC", (agency, year)).fetchone()
+        row = self.db.execute(f"SELECT * FROM reports r WHERE agency_id = ? AND year = ? AND {ANSWERS} "
+                              "ORDER BY ingested_at DESC", (agency_id, year)).fetchone()
         return _record(row) if row else None
 
     def report_ids(self) -> set[str]:
@@ -457,20 +574,20 @@ def _differing(mine: dict, theirs: dict) -> int:
     return count
 
 
-def _point_group_at(db: sqlite3.Connection, agency: str, year: int, primary: str) -> None:
-    db.execute("UPDATE reports SET duplicate_of = ? WHERE agency = ? AND year = ? AND id != ?",
-               (primary, agency, year, primary))
+def _point_group_at(db: sqlite3.Connection, agency_id: str, year: int, primary: str) -> None:
+    db.execute("UPDATE reports SET duplicate_of = ? WHERE agency_id = ? AND year = ? AND id != ?",
+               (primary, agency_id, year, primary))
     db.execute("UPDATE reports SET duplicate_of = NULL WHERE id = ?", (primary,))
 
 
 def _place(db: sqlite3.Connection, record: ReportRecord, facts: Sequence[Fact]) -> SaveOutcome:
     """Decide whether the report just written answers for its agency and year."""
-    if record.agency is None or record.year is None:
+    if record.agency_id is None or record.year is None:
         return SaveOutcome(record.id)
     others = db.execute(
         "SELECT r.id, r.duplicate_of, (SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id) AS n "
-        "FROM reports r WHERE agency = ? AND year = ? AND id != ? ORDER BY ingested_at",
-        (record.agency, record.year, record.id)).fetchall()
+        "FROM reports r WHERE agency_id = ? AND year = ? AND id != ? ORDER BY ingested_at",
+        (record.agency_id, record.year, record.id)).fetchall()
     if not others:
         return SaveOutcome(record.id)
     answering = [r for r in others if r["duplicate_of"] is None] or list(others)
@@ -478,23 +595,23 @@ def _place(db: sqlite3.Connection, record: ReportRecord, facts: Sequence[Fact]) 
     mine = {(f.table, f.row, f.column): (f.value, f.raw) for f in facts}
     differing = _differing(mine, _cells(db, current["id"]))
     if differing:  # a new version: it answers; the old one is kept beside it
-        _point_group_at(db, record.agency, record.year, record.id)
+        _point_group_at(db, record.agency_id, record.year, record.id)
         return SaveOutcome(record.id, superseded=current["id"], differing=differing)
     if len(mine) > current["n"]:  # the same report, read more completely
-        _point_group_at(db, record.agency, record.year, record.id)
+        _point_group_at(db, record.agency_id, record.year, record.id)
         return SaveOutcome(record.id)
-    _point_group_at(db, record.agency, record.year, current["id"])
+    _point_group_at(db, record.agency_id, record.year, current["id"])
     return SaveOutcome(current["id"], duplicate_of=current["id"])
 
 
-def _promote(db: sqlite3.Connection, agency: str | None, year: int | None) -> None:
-    """After a copy left the group: make sure exactly one remaining copy answers."""
-    if agency is None or year is None:
+def _promote(db: sqlite3.Connection, agency_id: str | None, year: int | None) -> None:
+    """After the group changed: make sure exactly one copy of the agency's year answers."""
+    if agency_id is None or year is None:
         return
     rows = db.execute(
         "SELECT r.id, r.duplicate_of, r.ingested_at, "
         "(SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id) AS n "
-        "FROM reports r WHERE agency = ? AND year = ?", (agency, year)).fetchall()
+        "FROM reports r WHERE agency_id = ? AND year = ?", (agency_id, year)).fetchall()
     if not rows:
         return
     ids = {r["id"] for r in rows}
@@ -502,14 +619,43 @@ def _promote(db: sqlite3.Connection, agency: str | None, year: int | None) -> No
     if len(answering) == 1 and all(r["duplicate_of"] in ids for r in rows if r["duplicate_of"]):
         return
     best = max(answering or rows, key=lambda r: (r["n"], r["ingested_at"]))
-    _point_group_at(db, agency, year, best["id"])
+    _point_group_at(db, agency_id, year, best["id"])
 
 
 def _repair_groups(db: sqlite3.Connection) -> None:
     """Stores written before migration 2 can hold groups where no copy answers."""
-    for row in db.execute("SELECT DISTINCT agency, year FROM reports WHERE agency IS NOT NULL "
+    for row in db.execute("SELECT DISTINCT agency_id, year FROM reports WHERE agency_id IS NOT NULL "
                           "AND year IS NOT NULL").fetchall():
-        _promote(db, row["agency"], row["year"])
+        _promote(db, row[0], row[1])
+
+
+def _join_agency(db: sqlite3.Connection, identity: AgencyIdentity) -> tuple[str, str]:
+    """The agency a report of ``identity`` belongs to (after user merges), created when new;
+    returns its id and name."""
+    alias = db.execute("SELECT agency_id FROM agency_aliases WHERE alias = ?", (identity.id,)).fetchone()
+    agency_id = alias[0] if alias else identity.id
+    row = db.execute("SELECT name, organ, named_by_user FROM agencies WHERE id = ?", (agency_id,)).fetchone()
+    if row is None:
+        db.execute("INSERT INTO agencies (id, name, organ, division, path, place) VALUES (?,?,?,?,?,?)",
+                   (agency_id, identity.name, identity.organ, identity.division,
+                    json.dumps(identity.path, ensure_ascii=False), identity.place))
+        return agency_id, identity.name
+    if not row["organ"] and agency_id == identity.id:  # a row from before identities: fill it in
+        db.execute("UPDATE agencies SET organ = ?, division = ?, path = ?, place = ? WHERE id = ?",
+                   (identity.organ, identity.division, json.dumps(identity.path, ensure_ascii=False),
+                    identity.place, agency_id))
+    return agency_id, row["name"]
+
+
+def _drop_unused_agencies(db: sqlite3.Connection) -> None:
+    db.execute("DELETE FROM agencies WHERE id NOT IN (SELECT agency_id FROM reports WHERE agency_id IS NOT NULL) "
+               "AND named_by_user = 0")
+
+
+def _agency(row: sqlite3.Row) -> AgencyRecord:
+    return AgencyRecord(id=row["id"], name=row["name"], organ=row["organ"], division=row["division"],
+                        path=tuple(json.loads(row["path"])), place=row["place"],
+                        named_by_user=bool(row["named_by_user"]))
 
 
 def _record(row: sqlite3.Row) -> ReportRecord:
@@ -519,7 +665,8 @@ def _record(row: sqlite3.Row) -> ReportRecord:
         page_count=row["page_count"], short_names=tuple(json.loads(row["short_names"])),
         unknown=tuple(json.loads(row["unknown"])), overridden=tuple(json.loads(row["overridden"])),
         problems=tuple(json.loads(row["problems"])), duplicate_of=row["duplicate_of"],
-        ingested_at=row["ingested_at"], index_key=row["index_key"])
+        ingested_at=row["ingested_at"], index_key=row["index_key"], agency_id=row["agency_id"],
+        printed_agency=row["printed_agency"], identity_version=row["identity_version"])
 
 
 def _fact(row: sqlite3.Row) -> Fact:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.facts import FactRoute, Miss
-from assistant.question import Metric, Query
+from assistant.compute import Miss
 from assistant.service import Assistant
+from assistant.understanding import Metric, Query
 from ingest.template import T2, T3, T4, cell_label
 
 
@@ -120,7 +120,7 @@ def test_broken_identity_is_reported_with_the_answer(stored):
     table, row, column = bad.broken
     query = Query("q", "zh", agencies=("青石市人民政府",), years=(2022,),
                   metrics=(Metric(table, (row,), (column,)),))
-    answer = FactRoute(store).answer(query, Assistant(store).catalog())
+    answer = Assistant(store).table_answer(query, Assistant(store).catalog())
     assert answer.findings and all(bad.broken in f.cells for f in answer.findings)
     assert "不能自洽" in answer.answer
 
@@ -129,7 +129,7 @@ def test_figure_not_in_the_template_is_a_miss(stored):
     store, _ = stored
     query = Query("q", "zh", agencies=("青石市人民政府",), years=(2023,),
                   metrics=(Metric(T2, ("procurement",), ("procurement_amount",)),))
-    miss = FactRoute(store).answer(query, Assistant(store).catalog())
+    miss = Assistant(store).table_answer(query, Assistant(store).catalog())
     assert isinstance(miss, Miss) and "2021版模板" in miss.reason and "政府集中采购" in miss.reason
 
 
@@ -153,7 +153,7 @@ def test_blank_cell_is_not_a_zero(ingestor, tmp_path):
     table, row, column = next(k for k, v in report.values.items() if v == "" and k[0] == T3)
     query = Query("q", "zh", agencies=("青石市教育局",), years=(2021,),
                   metrics=(Metric(table, (row,), (column,)),))
-    answer = FactRoute(ingestor.store).answer(query, Assistant(ingestor.store).catalog())
+    answer = Assistant(ingestor.store).table_answer(query, Assistant(ingestor.store).catalog())
     assert answer.value is None and "为空" in answer.answer and answer.citations
 
 

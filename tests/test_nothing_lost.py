@@ -140,7 +140,7 @@ def test_a_store_of_the_earlier_version_is_migrated_and_its_hidden_reports_answe
     store = Store(config.sqlite_path)
     assert store.schema_version == len(MIGRATIONS)
     assert len(store.reports(include_duplicates=False)) == 1
-    assert store.answering("石桥县人民政府", 2022) is not None
+    assert store.answering("name/石桥县人民政府", 2022) is not None
 
 
 # ------------------------------------------------------------------ interrupted ingests

@@ -13,7 +13,7 @@ from conftest import BigramEmbedding
 from assistant.answer import Answer, FindingNote
 from assistant.config import load_config
 from assistant.factory import make_assistant, make_index, make_ingestor
-from assistant.question import Catalog, CatalogEntry
+from assistant.understanding import Catalog, CatalogEntry
 from ingest import samples
 from ingest import template as tpl
 from ingest.errors import BackendUnavailable, ConfigError, InputError

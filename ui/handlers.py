@@ -21,9 +21,9 @@ import pandas as pd
 from PIL import Image
 
 from assistant.answer import Answer, FindingNote
-from assistant.facts import FACT_FIELDS, consistency_findings, fact_rows
-from assistant.question import Catalog, language_of
+from assistant.compute import FACT_FIELDS, consistency_findings, fact_rows
 from assistant.service import Assistant
+from assistant.understanding import Catalog, language_of
 from ingest import template as tpl
 from ingest.cells import format_number
 from ingest.errors import BackendUnavailable, ConfigError, InputError, StoreError, XxgkError

@@ -1,0 +1,97 @@
+"""Table cells named in a question: rows and columns of tables 二, 三, 四 (the measure).
+
+The phrases are data (ingest/domain/vocabulary.yaml); this module only applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ingest import template as tpl
+from ingest.domain import Term, vocabulary
+
+from .spans import Spans, longest_first, matches
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Cells of one table: the sum of rows x columns. No columns = the row's default."""
+
+    table: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+
+    def _group(self) -> tuple[str, str] | None:
+        """The printed name of a group of rows: （三）不予公开, or 行政诉讼 for both lawsuit rows."""
+        if self.table == tpl.T4 and len(self.rows) == 2:
+            return "行政诉讼", "administrative litigation"
+        for key, rows in tpl.T3_DISPOSITION_GROUPS.items():
+            if self.table == tpl.T3 and self.rows == rows and len(rows) > 1:
+                return tpl.T3_GROUP_LABELS[key]
+        return None
+
+    @property
+    def label(self) -> str:
+        group = self._group()
+        return group[0] if group else "、".join(tpl.row(self.table, r).zh for r in self.rows)
+
+    @property
+    def label_en(self) -> str:
+        group = self._group()
+        return group[1] if group else ", ".join(tpl.row(self.table, r).en for r in self.rows)
+
+
+@cache
+def _patterns(kind: str, language: str) -> tuple[tuple[str, Term], ...]:
+    terms = vocabulary().rows if kind == "rows" else vocabulary().columns
+    return tuple((p, t) for t in terms for p in (t.zh if language == "zh" else t.en))
+
+
+def find_metrics(text: str, language: str, spans: Spans) -> list[Metric]:
+    """Rows and columns named in the question, combined into metrics."""
+    haystack = text if language == "zh" else text.lower()
+    # Rows and columns interleave ("对外公开的规范性文件总数"): each kind competes only with itself.
+    row_spans, col_spans = spans.copy(), spans.copy()
+    row_hits = longest_first(matches(haystack, _patterns("rows", language)), row_spans)
+    col_hits = longest_first(matches(haystack, _patterns("columns", language)), col_spans)
+    # A column word inside a row label ("3.其他") is part of the row.
+    col_hits = [(a, b, t) for a, b, t in col_hits if not any(ra <= a and b <= rb for ra, rb, _ in row_hits)]
+    for start, end, _ in row_hits + col_hits:
+        spans.take(start, end)
+    row_terms: list[Term] = []
+    for _, _, term in row_hits:
+        if term not in row_terms:
+            row_terms.append(term)  # type: ignore[arg-type]
+    # A narrower term beats a broader one of the same table (无法提供 + 不掌握 -> 不掌握).
+    row_terms = [t for t in row_terms
+                 if not any(o is not t and o.table == t.table and set(o.rows) < set(t.rows)
+                            for o in row_terms)]
+    col_terms = [term for _, _, term in col_hits]
+    metrics: list[Metric] = []
+    for term in row_terms:
+        columns: list[str] = []
+        for col_term in col_terms:
+            if col_term.table != term.table:  # type: ignore[attr-defined]
+                continue
+            for c in col_term.columns:  # type: ignore[attr-defined]
+                if term.table != tpl.T2 or any(c in tpl.row(tpl.T2, r).columns for r in term.rows):
+                    if c not in columns:
+                        columns.append(c)
+        if len(columns) > 1 and "total" in columns:
+            columns.remove("total")
+        if not columns and term.default_column:
+            columns = [term.default_column]
+        metric = Metric(term.table, term.rows, tuple(columns))
+        if metric not in metrics:
+            metrics.append(metric)
+    # Two T4 terms (复议 and 诉讼) are two metrics; the same rows twice are one.
+    return metrics
+
+
+_MONEY = re.compile(r"金额|多少钱|多少万?元|罚没|how much money|\byuan\b|amount of money", re.IGNORECASE)
+
+
+def asks_money(text: str) -> bool:
+    return bool(_MONEY.search(text))
