@@ -59,11 +59,3 @@ def chinese_for(english: str, limit: int = 8) -> tuple[str, ...]:
     for form in _forms(english):
         out += index.get(form, ())
     return tuple(dict.fromkeys(out))[:limit]
-
-
-def found_in(english: str, chinese_text: str) -> bool | None:
-    """Does the Chinese text say the English word? None when the dictionary does not know it."""
-    forms = [f for f in chinese_for(english) if len(f) >= 2 or len(chinese_for(english)) == 1]
-    if not forms:
-        return None
-    return any(f in chinese_text for f in forms)

@@ -100,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("agencies", help="agencies: their names, divisions, printings and reports; "
+                                        "merge or rename them")
+    p.add_argument("--json", action="store_true")
+    agencies = p.add_subparsers(metavar="ACTION")
+    merge = agencies.add_parser("merge", help="KEEP and OTHER are the same agency: OTHER's reports join KEEP")
+    merge.add_argument("keep", help="agency id (or unique name) that stays")
+    merge.add_argument("other", help="agency id (or unique name) merged into it")
+    merge.set_defaults(action="merge")
+    rename = agencies.add_parser("rename", help="give an agency the name its reports answer under")
+    rename.add_argument("agency", help="agency id (or unique name)")
+    rename.add_argument("name")
+    rename.set_defaults(action="rename")
+    p.set_defaults(func=cmd_agencies, action="list")
+
     p = sub.add_parser("delete", help="delete a report (its facts and passages) by id prefix")
     p.add_argument("report_id")
     p.set_defaults(func=cmd_delete)
@@ -368,6 +382,45 @@ def cmd_check(args, config: Config) -> int:
     return 0
 
 
+def cmd_agencies(args, config: Config) -> int:
+    from .factory import make_store
+
+    store = make_store(config)
+    if args.action == "merge":
+        keep, other = _agency_arg(store, args.keep), _agency_arg(store, args.other)
+        moved = store.merge_agencies(keep.id, other.id)
+        print(f"merged {other.name} ({other.id}) into {keep.name} ({keep.id}): {moved} report(s) moved")
+        return 0
+    if args.action == "rename":
+        agency = _agency_arg(store, args.agency)
+        store.rename_agency(agency.id, args.name.strip())
+        print(f"renamed {agency.id}: {agency.name} -> {args.name.strip()}")
+        return 0
+    reports = store.reports()
+    for agency in store.agencies():
+        mine = sorted((r for r in reports if r.agency_id == agency.id), key=lambda r: r.year or 0)
+        row = {**agency.to_dict(), "printings": store.printings(agency.id),
+               "reports": [{"id": r.id, "year": r.year, "source_file": r.source_file,
+                            "answers": r.duplicate_of is None} for r in mine]}
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        where = " > ".join(agency.path) or ("(no division known)" if not agency.id.startswith("cn/") else "national")
+        years = ", ".join(str(r.year) for r in mine if r.duplicate_of is None)
+        print(f"{agency.name}  [{agency.id}]  {where}  · {agency.organ or '?'}  · years {years or '-'}")
+        others = [p for p in row["printings"] if p != agency.name]
+        if others:
+            print(f"    printed as: {'、'.join(others)}")
+    return 0
+
+
+def _agency_arg(store: Store, given: str):
+    matches = [a for a in store.agencies() if given in (a.id, a.name)]
+    if len(matches) != 1:
+        raise InputError(given, f"{len(matches)} agencies have this id or name; xxgk agencies lists them")
+    return matches[0]
+
+
 def cmd_delete(args, config: Config) -> int:
     ingestor = _ingestor(config)
     matches = [r for r in ingestor.store.reports() if r.id.startswith(args.report_id)]
@@ -391,7 +444,7 @@ def cmd_eval(args, config: Config) -> int:
 
 
 def cmd_demo(args, config: Config) -> int:
-    from ingest.samples import write_corpus
+    from devtools.samples import write_corpus
 
     out = args.out or (config.data_dir / "sample_corpus")
     paths = write_corpus(out)

@@ -21,6 +21,7 @@ import numpy as np
 from ingest.normalize import normalize_text
 
 from .answer import Evidence
+from .bilingual import chinese_for
 
 # ---------------------------------------------------------------- jieba, loaded once
 
@@ -363,7 +364,9 @@ def question_terms(question: str) -> list[_Term]:
             lower = word.lower()
             if (len(word) > 2 and not word[0].isupper() and lower not in EN_STOPWORDS
                     and lower not in EN_GENERIC and not _is_unit_noun(lower)):
-                terms.setdefault(lower, _Term(lower, (), UNCHECKABLE_WEIGHT, False))
+                # CC-CEDICT's Chinese for the word, when it has any: found, it counts for the sentence.
+                forms = tuple(fold(f) for f in chinese_for(lower) if len(f) >= 2)
+                terms.setdefault(lower, _Term(lower, forms, UNCHECKABLE_WEIGHT, False))
     text = text.lower()
     for token in _words(text):
         if not token or not re.search(r"\w", token) or token in QUESTION_WORDS:

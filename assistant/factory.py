@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.errors import ConfigError
 from ingest.index import PassageIndex, SentenceTransformerEmbedding, UseEmbedding, make_chroma_client
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 
 from .config import Config
@@ -24,7 +24,10 @@ def make_embedding(config: Config):
 
 
 def make_store(config: Config) -> Store:
-    return Store(config.sqlite_path)
+    """The fact store; reports stored before agency identity get theirs now (once)."""
+    store = Store(config.sqlite_path)
+    reidentify(store)
+    return store
 
 
 def make_index(config: Config, embedding=None) -> PassageIndex:

@@ -20,7 +20,6 @@ from ingest.store import Store
 from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
-from .bilingual import found_in
 from .compute import Calculator, Miss, not_ingested, qualifier_miss
 from .extract import Extract, extract_answer, quantity_in
 from .render import Renderer
@@ -283,13 +282,10 @@ def _mentions(answer: Answer, metrics: Sequence) -> bool:
 
 
 def _says(answer: Answer, query: Query) -> bool:
-    """Does the quoted text say every residual word of the question (in Chinese, or an English
-    word's dictionary translations)? English words the dictionary does not know are left to
-    the sentence extractor, which already weighed them."""
+    """Does the quoted text say every residual word of a Chinese question? An English question's
+    words were weighed by the sentence extractor already (through their dictionary Chinese)."""
     quoted = "".join(c.quote for c in answer.citations)
-    if query.language == "zh":
-        return all(word in quoted for word in query.residual)
-    return all(found_in(word, quoted) is not False for word in query.residual)
+    return query.language != "zh" or all(word in quoted for word in query.residual)
 
 
 def section_intent(question: str) -> str | None:

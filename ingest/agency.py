@@ -132,7 +132,10 @@ def _next_place(text: str, at: int, gazetteer: Gazetteer, first: bool) -> tuple[
                 any(d.name == piece or first for d in gazetteer.lookup(piece)):
             longest = piece
             break
-    if zone and (longest is None or len(zone.group(0)) > len(longest)):
+    # A zone (平潭综合实验区) wins over a short name at its start (平潭), not over a full name
+    # (上海市 in 上海市浦东新区, or 浦东新区 itself).
+    full = longest is not None and any(d.name == longest for d in gazetteer.lookup(longest))
+    if zone and (longest is None or (len(zone.group(0)) > len(longest) and not full)):
         return zone.group(0), True
     if longest is not None and not (longest == rest):
         return longest, False

@@ -97,6 +97,19 @@ def parse_document(doc: Document, overrides: Overrides = Overrides(),
                         findings=tuple(findings), problems=tuple(problems))
 
 
+def reidentify(store: Store, gazetteer: Gazetteer | None = None) -> int:
+    """Give reports stored before agency identity (or by an older version of it) their
+    agency: printings of one organ become one agency. Returns how many were updated."""
+    records = store.reports_to_identify()
+    if not records:
+        return 0
+    gazetteer = gazetteer or Gazetteer.load()
+    for record in records:
+        context = " ".join([record.title] + [p.passage.text for p in store.passages(record.id)[:20]])
+        store.set_identity(record.id, identify(record.printed_agency or record.agency or "", gazetteer, context))
+    return len(records)
+
+
 def looks_like_report(parsed: ParsedReport) -> bool:
     """A report has template tables, or at least a report title naming its year."""
     return bool(parsed.facts) or bool(parsed.meta.title and parsed.meta.year)

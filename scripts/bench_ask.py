@@ -44,7 +44,7 @@ def main() -> None:
         corpus = args.corpus
         gold_path = args.gold
         if corpus is None:
-            from ingest.samples import write_corpus
+            from devtools.samples import write_corpus
 
             corpus = Path(tmp.name) / "corpus"
             write_corpus(corpus)

@@ -71,7 +71,7 @@ def report_files(folder: Path) -> list[Path]:
 
 def generate_samples(out_dir: Path, n: int) -> Path:
     """Write n sample PDFs (agencies and years cycled, seeds distinct)."""
-    from ingest import samples
+    from devtools import samples
 
     out_dir.mkdir(parents=True, exist_ok=True)
     years = range(2019, 2025)

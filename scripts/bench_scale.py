@@ -3,7 +3,7 @@
     python scripts/bench_scale.py                        # sizes 10,100,1000; prints a Markdown block
     python scripts/bench_scale.py --sizes 10,50 --questions 50      # a quick run
 
-Writes N generated report PDFs (ingest.scale_corpus: both template versions, varied
+Writes N generated report PDFs (devtools.scale_corpus: both template versions, varied
 layouts, a known fraction inconsistent) with their gold questions, then:
 
 * parse only (load + parse_document) on a sample: one process vs a process pool on all cores;
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
 
-    from ingest.scale_corpus import gold_subset, write_scale_corpus
+    from devtools.scale_corpus import gold_subset, write_scale_corpus
 
     sizes = sorted({int(s) for s in args.sizes.split(",")})
     cores = len(os.sched_getaffinity(0))
@@ -415,7 +415,7 @@ def render(info, load_start, load_end, n_files, generate_s, gold, parse, steps, 
            f"Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
            f"{info['ram_gb']} GB RAM, Python {info['python']}, {info['os']}. "
            f"Load average {load_start} at start, {load_end} at end.", "",
-           f"Corpus: {n_files} generated report PDFs (ingest.scale_corpus, seed {args.seed}; "
+           f"Corpus: {n_files} generated report PDFs (devtools.scale_corpus, seed {args.seed}; "
            f"{round(args.inconsistent * 100)} % with one broken identity) written in {generate_s:.1f} s "
            f"on {cores} processes; {len(gold)} gold items ("
            + ", ".join(f"{k} {v}" for k, v in kinds.items()) + ").", "",

@@ -31,7 +31,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant.evaluation import percentile  # noqa: E402
-from ingest import samples  # noqa: E402
+from devtools import samples  # noqa: E402
 
 
 def _free_port() -> int:

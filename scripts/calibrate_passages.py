@@ -4,7 +4,7 @@
 
 Section 1 ingests the development corpus into a temporary data directory with the
 real USE embedding; section 2 does the same for a generated sample corpus
-(ingest.samples.write_corpus). For every gold question of kind ``text`` or
+(devtools.samples.write_corpus). For every gold question of kind ``text`` or
 ``unanswerable``, in Chinese and in English, the search is restricted to the
 gold report (agency/year given) or, when the gold leaves them open, to the
 reports whose name the question mentions (what the question router does). A
@@ -36,7 +36,7 @@ from assistant.config import load_config  # noqa: E402
 from assistant.extract import extract_answer, quantity_in  # noqa: E402
 from assistant.factory import make_index, make_ingestor  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
-from ingest import samples  # noqa: E402
+from devtools import samples  # noqa: E402
 from ingest.index import UseEmbedding  # noqa: E402
 from ingest.store import ReportRecord  # noqa: E402
 

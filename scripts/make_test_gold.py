@@ -1,6 +1,6 @@
 """Write tests/data/gold.jsonl: gold questions over the sample corpus the tests generate.
 
-The corpus is ``ingest.samples.write_corpus(out)`` with its defaults (three
+The corpus is ``devtools.samples.write_corpus(out)`` with its defaults (three
 fictional agencies, 2019-2022). The file holds the generator's own gold
 questions plus questions that exercise what people ask beyond a single cell:
 short names, Chinese and relative years, colloquial and English phrasings,
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import samples  # noqa: E402
+from devtools import samples  # noqa: E402
 from ingest.template import T2, T3, T4  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold.jsonl"

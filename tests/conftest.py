@@ -65,7 +65,7 @@ def ingestor(config):
 @pytest.fixture(scope="session")
 def sample_files(tmp_path_factory):
     """One report per form, generated once: PDFs of both templates, HTML and text."""
-    from ingest import samples
+    from devtools import samples
 
     out = tmp_path_factory.mktemp("samples")
     r21 = samples.make_report("青石市人民政府", 2023, "2021", seed=7)

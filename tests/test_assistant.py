@@ -172,7 +172,7 @@ def test_stream_shows_only_checked_text(loaded):
 
 
 def test_text_that_addresses_the_model_never_reaches_it(backends, stub_openai_server, tmp_path):
-    from ingest import samples
+    from devtools import samples
 
     config, store, index = backends
     report = samples.make_report("石桥县人民政府", 2022, "2021", seed=5)

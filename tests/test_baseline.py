@@ -7,7 +7,7 @@ from conftest import BigramEmbedding
 
 from assistant.baseline import CHUNK_SIZE, BaselineRAG, file_pages, split_pages
 from assistant.evaluation import Retrieved, hit_at_k
-from ingest import samples
+from devtools import samples
 
 
 class CountingEmbedding(BigramEmbedding):

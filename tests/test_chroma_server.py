@@ -24,7 +24,7 @@ from conftest import BigramEmbedding  # noqa: E402
 
 from assistant.config import load_config  # noqa: E402
 from assistant.factory import make_ingestor  # noqa: E402
-from ingest import samples  # noqa: E402
+from devtools import samples  # noqa: E402
 from ingest.errors import BackendUnavailable  # noqa: E402
 from ingest.index import PassageIndex, make_chroma_client  # noqa: E402
 

@@ -173,7 +173,7 @@ def test_report_lists_every_failure_and_serialises():
 def evaluated(tmp_path_factory):
     """`xxgk eval` on tests/data/gold.jsonl over the generated corpus: once ingesting it
     (JSON, baseline), once against the stored data (Markdown)."""
-    from ingest.samples import write_corpus
+    from devtools.samples import write_corpus
 
     root = tmp_path_factory.mktemp("eval")
     write_corpus(root / "corpus")
@@ -229,7 +229,7 @@ def test_eval_markdown_against_the_configured_store(evaluated):
 
 
 def test_eval_ingests_into_a_temporary_directory_and_reports_failed_files(tmp_path, monkeypatch, capsys):
-    from ingest import samples
+    from devtools import samples
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(eval_run, "make_embedding", lambda config: BigramEmbedding())
@@ -265,11 +265,11 @@ def test_eval_input_errors(tmp_path, monkeypatch, capsys):
 
 
 def test_scale_corpus_plan_layouts_and_gold(tmp_path):
-    """ingest.scale_corpus (bench_scale's corpus): a known fraction inconsistent, varied
+    """devtools.scale_corpus (bench_scale's corpus): a known fraction inconsistent, varied
     layouts that still parse to the printed cells, and gold items per report and agency."""
     from ingest.loaders import load
     from ingest.pipeline import parse_document
-    from ingest.scale_corpus import build_reports, gold_subset, plan_corpus, scale_gold, write_scale_corpus
+    from devtools.scale_corpus import build_reports, gold_subset, plan_corpus, scale_gold, write_scale_corpus
 
     plan = plan_corpus(60, seed=1, inconsistent_fraction=0.1)
     assert plan == plan_corpus(60, seed=1, inconsistent_fraction=0.1)

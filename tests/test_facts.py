@@ -145,7 +145,7 @@ def test_unknown_agency_is_refused(facts_only):
 
 
 def test_blank_cell_is_not_a_zero(ingestor, tmp_path):
-    from ingest import samples
+    from devtools import samples
 
     report = next(r for r in (samples.make_report("青石市教育局", 2021, "2021", seed=s) for s in range(50))
                   if any(v == "" for (t, _, _), v in r.values.items() if t == T3))

@@ -27,7 +27,7 @@ THRESHOLDS = {
 def corpus_assistant(tmp_path_factory):
     from assistant.config import load_config
     from assistant.factory import make_assistant, make_index, make_ingestor, make_store
-    from ingest.samples import write_corpus
+    from devtools.samples import write_corpus
 
     root = tmp_path_factory.mktemp("gold")
     write_corpus(root / "corpus")

@@ -19,7 +19,7 @@ import pytest
 from conftest import BigramEmbedding
 
 from assistant.factory import make_assistant, make_index, make_ingestor
-from ingest import samples
+from devtools import samples
 from ingest import template as tpl
 
 DRIVER = Path(__file__).with_name("ingest_driver.py")

@@ -74,7 +74,7 @@ def test_inconsistent_report_is_reported_not_repaired(ingestor, sample_files):
 
 
 def test_ingest_is_idempotent_and_a_changed_file_replaces_the_old(ingestor, sample_files, tmp_path):
-    from ingest import samples
+    from devtools import samples
 
     path = tmp_path / "report.pdf"
     path.write_bytes(sample_files["files"]["pdf2021"].read_bytes())

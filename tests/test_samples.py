@@ -1,4 +1,4 @@
-"""Tests for ingest.samples: sample reports, their writers and the demo corpus."""
+"""Tests for devtools.samples: sample reports, their writers and the demo corpus."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from ingest import samples
+from devtools import samples
 from ingest import template as tpl
 from ingest.template import T2, T3, T4
 

@@ -11,7 +11,7 @@ from conftest import BigramEmbedding
 
 from assistant.config import load_config
 from assistant.factory import make_assistant, make_index, make_ingestor
-from ingest import samples
+from devtools import samples
 from ui import server as serving
 from ui.library import Library
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import samples
+from devtools import samples
 
 pytestmark = pytest.mark.slow
 

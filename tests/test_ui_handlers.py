@@ -14,7 +14,7 @@ from assistant.answer import Answer, FindingNote
 from assistant.config import load_config
 from assistant.factory import make_assistant, make_index, make_ingestor
 from assistant.understanding import Catalog, CatalogEntry
-from ingest import samples
+from devtools import samples
 from ingest import template as tpl
 from ingest.errors import BackendUnavailable, ConfigError, InputError
 from ingest.models import BBox, Citation

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import product
 
+from ingest.agency import corrections_for
 from ingest.domain import organ_data
 from ingest.gazetteer import COUNTY, TOWN, Division, Gazetteer, stem_of
 
@@ -57,6 +58,14 @@ def _organ_printings(organ: str) -> tuple[str, ...]:
         if entry.name == organ:
             printings += entry.aliases
     return tuple(dict.fromkeys(printings))
+
+
+def _abbreviates(asked: str, organ: str) -> bool:
+    """交通局 abbreviates 交通运输局: the same head, every character in order."""
+    if len(asked) >= len(organ) or asked[-1] != organ[-1] or len(asked) < 3:
+        return False
+    rest = iter(organ)
+    return all(ch in rest for ch in asked)
 
 
 def _same_organ(asked: str, organ: str) -> bool:
@@ -158,6 +167,13 @@ def _gazetteer_mentions_zh(text: str, catalog: Catalog, gazetteer: Gazetteer,
             continue
         mentions.append(_resolve_zh(text, chain, catalog, gazetteer, spans, cells))
         at = mentions[-1].end
+        # "平潭公安局和财政金融局": an organ after 和/与/及/、 belongs to the same place.
+        while at < len(text) and text[at] in "和与及、" and chain[-1][1] is not None:
+            sibling = _resolve_zh(text, chain, catalog, gazetteer, spans, cells, organ_at=at + 1)
+            if not sibling.agencies or sibling.end <= at + 1:
+                break
+            mentions.append(sibling)
+            at = sibling.end
     return mentions
 
 
@@ -184,13 +200,31 @@ def _place_at(text: str, pos: int, longest: int, zones: dict[str, str], catalog:
                 not re.match(r"[年的和与及、在是对从向据比]", text[pos - 1]):
             continue  # inside a longer word
         return piece, end
-    return None
+    return _look_alike_at(text, pos, catalog, gazetteer, spans)
+
+
+_PLACE_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|县|区|州|旗|镇|乡)")
+
+
+def _look_alike_at(text: str, pos: int, catalog: Catalog, gazetteer: Gazetteer,
+                   spans: Spans) -> tuple[str, int] | None:
+    """A place name one look-alike character from exactly one place with ingested agencies
+    (沐阳县 for 沭阳县): read as that place."""
+    m = _PLACE_LIKE.match(text[pos:])
+    if not m or not spans.free(pos, pos + len(m.group(0))) or m.group(0) in gazetteer:
+        return None
+    fixes = [f for f in corrections_for(m.group(0), gazetteer)
+             if any(catalog.within(d.code, gazetteer) for d in gazetteer.lookup(f))]
+    return (fixes[0], pos + len(m.group(0))) if len(fixes) == 1 else None
 
 
 def _resolve_zh(text: str, chain: list[tuple[str, Division | None, int, int]], catalog: Catalog,
-                gazetteer: Gazetteer, spans: Spans, cells: Spans) -> AgencyMention:
+                gazetteer: Gazetteer, spans: Spans, cells: Spans, organ_at: int | None = None) -> AgencyMention:
+    """The agency a chain of places (and the organ after it, or at ``organ_at``) names."""
     name, division, start, end = chain[-1]
     first = chain[0][2]
+    if organ_at is not None:  # another organ of the same place, after a conjunction
+        first = end = organ_at
     here = catalog.at(division.code) if division else []
     if not here and name in _place_names(catalog):
         here = [a for a, info in catalog.agency_info.items() if info.place == name]
@@ -211,6 +245,9 @@ def _resolve_zh(text: str, chain: list[tuple[str, Division | None, int, int]], c
         return AgencyMention(first, end, (), missing=name + government, available=available,
                              text=mention_text)
     chosen = [a for a in here if _same_organ(organ, organs[a])]
+    if not chosen:  # 交通局 for 交通运输局, 财政局 for 财政金融局: the place's one organ it abbreviates
+        shortened = [a for a in here if _abbreviates(organ, organs[a])]
+        chosen = shortened if len(shortened) == 1 else []
     if chosen:
         return AgencyMention(first, end, tuple(chosen), text=mention_text)
     available = tuple(catalog.within(division.code, gazetteer)) if division else tuple(here)
@@ -278,15 +315,20 @@ def _pinyin_index(gazetteer: Gazetteer) -> dict[str, tuple[str, ...]]:
     for d in gazetteer.divisions.values():
         if d.level > COUNTY or d.is_placeholder:
             continue
-        stem = d.short if len(d.short) >= 2 else stem_of(d.name)
-        for reading in _readings(stem):
-            index.setdefault(reading, []).append(d.code)
+        # 淮安区's short form is 淮安区 (淮安 is the city's), but in English it is "Huai'an District".
+        for stem in {d.short if len(d.short) >= 2 else stem_of(d.name), stem_of(d.name)}:
+            for reading in _readings(stem):
+                index.setdefault(reading, []).append(d.code)
     return {k: tuple(dict.fromkeys(v)) for k, v in index.items()}
 
 
 _EXONYMS = {"innermongolia": "内蒙古", "tibet": "西藏", "hongkong": "香港", "macau": "澳门", "macao": "澳门",
             "harbin": "哈尔滨", "urumqi": "乌鲁木齐", "hohhot": "呼和浩特", "lhasa": "拉萨", "kashgar": "喀什",
             "canton": "广州", "peking": "北京", "amoy": "厦门", "xian": "西安"}
+# English for the suffix of a zone's or new area's name: part of the place, not of the question.
+_EN_ZONE = re.compile(r"^\s*(?:new (?:area|district)|(?:comprehensive )?(?:experimental|pilot|demonstration) "
+                      r"(?:zone|area)|(?:economic and technological |high-tech(?:nology)? (?:industrial )?)?"
+                      r"development zone|industrial park|high-tech zone)\b", re.IGNORECASE)
 _EN_LEVELS = {"province": (1,), "provincial": (1,), "city": (2, 3), "municipal": (1, 2, 3),
               "municipality": (1, 2), "prefecture": (2,), "prefectural": (2,), "county": (3,),
               "district": (3,), "banner": (3,), "town": (4,), "township": (4,), "subdistrict": (4,)}
@@ -370,15 +412,63 @@ def find_agencies_en(text: str, catalog: Catalog, gazetteer: Gazetteer, spans: S
             continue
         width, codes, key = hit
         start, end = words[i][0], words[i + width - 1][1]
+        zone = _EN_ZONE.match(text[end:])
+        if zone:  # "Pingtan Comprehensive Experimental Zone", "Pudong New Area"
+            skipped = len([w for w in words if end <= w[0] < end + zone.end()])
+            width += skipped
+        elif i + width < len(words) and plain(words[i + width][2]) in _EN_LEVELS and \
+                _joined(text, words[i + width - 1], words[i + width]):
+            width += 1  # "Huai'an District", "Shuyang County": the level word names the division
         if not spans.free(start, end):
             i += width
             continue
-        mention = _resolve_en(text, words, i, width, codes, key, catalog_readings, catalog, gazetteer)
+        floor = mentions[-1].end if mentions else 0
+        mention = _resolve_en(text, words, i, width, codes, key, catalog_readings, catalog, gazetteer, floor)
         mentions.append(mention)
         i += width
+        # "Pingtan's police bureau and finance bureau": an organ after "and" is of the same place.
+        while mention.agencies and (sibling := _sibling_en(text, words, mention, catalog)) is not None:
+            mentions.append(sibling)
+            mention = sibling
+    mentions = _drop_parents(text, mentions, catalog, gazetteer)
     for m in mentions:
         spans.take(m.start, m.end)
     return mentions
+
+
+def _drop_parents(text: str, mentions: list[AgencyMention], catalog: Catalog,
+                  gazetteer: Gazetteer) -> list[AgencyMention]:
+    """"the Huai'an District government of Huai'an City": the second place only places the first."""
+    out: list[AgencyMention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        between = text[previous.end:mention.start] if previous else ""
+        if previous and re.fullmatch(r"\s*(?:of|in)\s+(?:the\s+)?", between, re.I) and previous.agencies:
+            inner = catalog.agency_info[previous.agencies[0]].division
+            outer = {catalog.agency_info[a].division for a in mention.agencies} if mention.agencies else set()
+            if inner and any(o and gazetteer.is_within(inner, o) for o in outer) or not mention.agencies:
+                out[-1] = AgencyMention(previous.start, mention.end, previous.agencies, text=text[previous.start:mention.end])
+                continue
+        out.append(mention)
+    return out
+
+
+def _sibling_en(text: str, words, mention: AgencyMention, catalog: Catalog) -> AgencyMention | None:
+    """The organ named right after ``mention`` and "and", of the same place."""
+    after = [w for w in words if w[0] >= mention.end]
+    if len(after) < 2 or plain(after[0][2]) != "and" or not _joined(text, (0, mention.end, ""), after[0]):
+        return None
+    phrase = _organ_phrase(after, 1, _english_organ_vocabulary(), 1, text, after[0])
+    if not phrase or not any(w in _EN_HEADS for _, _, w in phrase):
+        return None
+    info = catalog.agency_info[mention.agencies[0]]
+    here = [a for a, i in catalog.agency_info.items() if i.division == info.division and i.place == info.place] \
+        if info.division else [a for a, i in catalog.agency_info.items() if _place_of(a) == _place_of(mention.agencies[0])]
+    wanted = {_stem_en(w) for _, _, w in phrase} - {_stem_en(w) for w in _GOVERNMENT_WORDS}
+    found = [a for a in here if wanted <= {_stem_en(w) for w in _organ_words(catalog.agency_info[a].organ or "")}]
+    if len(found) != 1:
+        return None
+    return AgencyMention(phrase[0][0], phrase[-1][1], tuple(found), text=text[phrase[0][0]:phrase[-1][1]])
 
 
 def _place_of(agency: str) -> str:
@@ -392,15 +482,19 @@ def _near_catalog(codes: Sequence[str], catalog: Catalog, gazetteer: Gazetteer) 
 
 
 def _resolve_en(text: str, words, i: int, width: int, codes: Sequence[str], key: str,
-                catalog_readings: dict[str, list[str]], catalog: Catalog, gazetteer: Gazetteer) -> AgencyMention:
+                catalog_readings: dict[str, list[str]], catalog: Catalog, gazetteer: Gazetteer,
+                floor: int = 0) -> AgencyMention:
     start, end = words[i][0], words[i + width - 1][1]
-    around = [plain(w) for _, _, w in words[max(0, i - 6): i + width + 6]]
-    levels = {lv for w in around for lv in _EN_LEVELS.get(w, ())}
     organ_vocab = _english_organ_vocabulary()
     # The organ phrase: organ words right after the place, or before it ("the X of Huai'an").
-    after = _organ_phrase(words, i + width, organ_vocab, 1)
-    before = _organ_phrase(words, i - 1, organ_vocab, -1)
-    chosen = after or before
+    after = _organ_phrase(words, i + width, organ_vocab, 1, text, words[i + width - 1])
+    before = [w for w in _organ_phrase(words, i - 1, organ_vocab, -1, text, words[i]) if w[0] >= floor]
+    # Level words of this mention only ("Huai'an District", "the city of Huai'an").
+    own = [plain(w) for _, _, w in words[i:i + width]] + [plain(w) for _, _, w in after[:2]] + \
+        [plain(w) for _, _, w in before[-2:]]
+    levels = {lv for w in own for lv in _EN_LEVELS.get(w, ())}
+    # "the general office of the Shuyang county government": both sides name the organ.
+    chosen = (before + after) if before and after else (after or before)
     phrase = [w for _, _, w in chosen]
     phrase_start = chosen[0][0] if chosen else None
     phrase_end = chosen[-1][1] if chosen else None
@@ -420,8 +514,8 @@ def _resolve_en(text: str, words, i: int, width: int, codes: Sequence[str], key:
         available = tuple(here)
     else:
         return AgencyMention(start, end, (), missing=text[start:end], text=text[start:end])
-    heads = asked & (_EN_HEADS - {"government"})
-    specific = asked - {"government", "city", "county", "district"}
+    heads = asked & (_EN_HEADS - _GOVERNMENT_WORDS)
+    specific = asked - _GOVERNMENT_WORDS - {"city", "county", "district"}
     scored = []
     for agency in here if specific else ():
         organ = catalog.agency_info[agency].organ or ""
@@ -439,7 +533,7 @@ def _resolve_en(text: str, words, i: int, width: int, codes: Sequence[str], key:
         return AgencyMention(start, end, (), missing=text[start:end], available=available,
                              text=text[start:end])
     # The place alone (or with words that name no organ): its government.
-    if "government" in asked:
+    if asked & _GOVERNMENT_WORDS:
         end = max(end, phrase_end) if phrase_end else end
         start = min(start, phrase_start) if phrase_start is not None else start
     shown = text[start:end]
@@ -450,21 +544,44 @@ def _resolve_en(text: str, words, i: int, width: int, codes: Sequence[str], key:
     return AgencyMention(start, end, (), missing=missing, available=available, text=shown)
 
 
+_GOVERNMENT_WORDS = frozenset({"government", "gov", "govt"})
 _MODIFIERS = frozenset({"administrative", "general", "public", "and", "of", "the", "&", "people", "peoples"})
 _EN_HEADS = frozenset({"bureau", "commission", "committee", "office", "department", "administration",
-                       "center", "centre", "government", "police", "drc", "drb", "ministry"})
+                       "center", "centre", "government", "police", "drc", "drb", "ministry", "psb", "gov",
+                       "govt"})
 
 
-def _organ_phrase(words, at: int, vocabulary: frozenset[str], step: int) -> list[tuple[int, int, str]]:
+def _joined(text: str, a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """Only spaces between two words (no comma, colon, digit): they can be one name."""
+    left, right = (a, b) if a[0] < b[0] else (b, a)
+    return re.fullmatch(r"[\s'’]*", text[left[1]:right[0]]) is not None
+
+
+def _organ_phrase(words, at: int, vocabulary: frozenset[str], step: int, text: str,
+                  anchor: tuple[int, int, str]) -> list[tuple[int, int, str]]:
     """Organ words next to the place, read away from it ('Public Security Bureau'), as
-    (start, end, word) in question order."""
+    (start, end, word) in question order; ``anchor`` is the place's last (or first) word."""
     out: list[tuple[int, int, str]] = []
     pos = at
     if step > 0 and pos < len(words) and plain(words[pos][2]) in ("s",):
         pos += 1
+    if step < 0:  # "the general office of the Shuyang …": read back over "of the"
+        while 0 <= pos < len(words) and plain(words[pos][2]) in ("the", "of"):
+            if not _joined(text, anchor, words[pos]):
+                return []
+            anchor = words[pos]
+            pos += step
+        if pos == at:
+            return []
+    previous = anchor
     while 0 <= pos < len(words):
         start, end, raw = words[pos]
         word = plain(raw)
+        if not _joined(text, previous, words[pos]):
+            break
+        previous = words[pos]
+        if word in ("and", "&") and step > 0 and any(w in _EN_HEADS for _, _, w in out):
+            break  # "police bureau and finance bureau": a second organ begins
         if word in vocabulary or word in ("and", "of", "the", "&") and out:
             out.append((start, end, word))
             pos += step
@@ -475,6 +592,9 @@ def _organ_phrase(words, at: int, vocabulary: frozenset[str], step: int) -> list
             continue
         break
     ordered = out if step > 0 else out[::-1]
+    heads = [n for n, (_, _, w) in enumerate(ordered) if w in _EN_HEADS]
+    if heads:  # nothing after the organ's head belongs to it ("finance bureau administrative fees")
+        ordered = ordered[: heads[-1] + 1]
     while ordered and ordered[-1][2] in ("and", "of", "the", "&"):
         ordered.pop()
     # An organ phrase has a head (bureau, commission …) or is a field ("Science and Technology");

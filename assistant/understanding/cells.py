@@ -51,22 +51,31 @@ def _patterns(kind: str, language: str) -> tuple[tuple[str, Term], ...]:
 
 def find_metrics(text: str, language: str, spans: Spans) -> list[Metric]:
     """Rows and columns named in the question, combined into metrics."""
-    haystack = text if language == "zh" else text.lower()
+    # Hyphens join English words like spaces ("carried-over"); the offsets stay the same.
+    haystack = text if language == "zh" else text.lower().replace("-", " ")
     # Rows and columns interleave ("对外公开的规范性文件总数"): each kind competes only with itself.
     row_spans, col_spans = spans.copy(), spans.copy()
     row_hits = longest_first(matches(haystack, _patterns("rows", language)), row_spans)
     col_hits = longest_first(matches(haystack, _patterns("columns", language)), col_spans)
-    # A column word inside a row label ("3.其他") is part of the row.
-    col_hits = [(a, b, t) for a, b, t in col_hits if not any(ra <= a and b <= rb for ra, rb, _ in row_hits)]
+    # A column word inside a row's printed label ("其他" in "3.其他") is part of the row; one that a
+    # row phrase merely spans ("商业企业" in "收到商业企业的申请") is a column.
+    col_hits = [(a, b, t) for a, b, t in col_hits
+                if not any(ra <= a and b <= rb and _in_label(haystack[a:b], rt) for ra, rb, rt in row_hits)]
+    # A narrower column term beats a broader one of the same table ("public-interest organisations"
+    # is one column, not the five of "organisations").
+    col_hits = [(a, b, t) for a, b, t in col_hits
+                if not any(o is not t and o.table == t.table and set(o.columns) < set(t.columns)
+                           for _, _, o in col_hits)]
     for start, end, _ in row_hits + col_hits:
         spans.take(start, end)
     row_terms: list[Term] = []
     for _, _, term in row_hits:
         if term not in row_terms:
             row_terms.append(term)  # type: ignore[arg-type]
-    # A narrower term beats a broader one of the same table (无法提供 + 不掌握 -> 不掌握).
+    # A narrower term beats a broader one of the same table (无法提供 + 不掌握 -> 不掌握; 其他处理 +
+    # "3.其他" -> 3.其他).
     row_terms = [t for t in row_terms
-                 if not any(o is not t and o.table == t.table and set(o.rows) < set(t.rows)
+                 if not any(o is not t and o.table == t.table and _cells_of(o) < _cells_of(t)
                             for o in row_terms)]
     col_terms = [term for _, _, term in col_hits]
     metrics: list[Metric] = []
@@ -88,6 +97,19 @@ def find_metrics(text: str, language: str, spans: Spans) -> list[Metric]:
             metrics.append(metric)
     # Two T4 terms (复议 and 诉讼) are two metrics; the same rows twice are one.
     return metrics
+
+
+def _in_label(words: str, term: Term) -> bool:
+    labels = "".join(tpl.row(term.table, r).zh + "".join(tpl.row(term.table, r).aliases) for r in term.rows)
+    return words in labels
+
+
+def _cells_of(term: Term) -> set[str]:
+    """The rows a term covers, 其他处理 with its three 2021 parts."""
+    rows = set(term.rows)
+    if "other_handling" in rows:
+        rows |= set(tpl.T3_DISPOSITION_GROUPS["other_handling"])
+    return rows
 
 
 _MONEY = re.compile(r"金额|多少钱|多少万?元|罚没|how much money|\byuan\b|amount of money", re.IGNORECASE)

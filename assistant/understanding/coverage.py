@@ -34,7 +34,7 @@ FRAMING_ZH: frozenset[str] = frozenset("""
 帮 帮我 查 查询 查一下 看看 一共是 分别是 各是 怎么样 大概 大约 左右 一些 哪些 哪个 哪家 各自 对应 相应 当中
 期间 以来 以后 之前 以前 之后 同期 那年 这年 该年 每年 各年 历年 逐年 每一年 按年 分年度 趋势 走势 变化 情形
 万元 元 条 份 起 宗 案件 案 提起 发生 针对 因为 由于 导致 方式 形式 途径 一些 案子 官司 共有 多少钱 时候 期内
-信息 打了 打 场 几场
+信息 打了 打 场 几场 属于 年份 哪些年 哪几年 表一 表二 表三 表四 表格里 数据是否 逐一 分别列出 各自是
 """.split())
 
 # Characters that are function words on their own: a jieba piece made only of them ("因本")
@@ -56,7 +56,10 @@ file filed filing bring brought lodge lodged submit submitted make made come cam
 get got take took receive received handle handled deal dealt involve involved involving relate related
 relating result resulted lead led end ends finish finished close closed happen happened occur occurred
 bring go went become became register registered record recorded report reported reporting
-answer answered impose imposed issue issued decide decided give gave
+answer answered impose imposed issue issued decide decided give gave ground grounds reason reasons basis
+respectively one plus compare comparison match matches matched rank ranked ranking sort sorted order
+leave left fall fell drop dropped stop stopped put kept keep
+yuan rmb thousand thousands million millions ten hundred percent unit units amount amounts
 """.split())
 FRAMING_EN: frozenset[str] = frozenset("""
 report reports annual information disclosure disclose disclosed government governments agency agencies
@@ -64,7 +67,7 @@ number numbers count total totals figure figures value values year years yearly
 case cases item items entry entries table tables row column
 people's peoples municipal city county district province provincial town township office bureau
 commission committee department administration general public open request requests application
-applications administrative official figure statistic statistics data
+applications administrative official figure statistic statistics data ingested collected stored
 """.split())
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,7 +88,7 @@ def template_words(metrics: Sequence[Metric]) -> frozenset[str]:
     words: set[str] = set()
     for metric in metrics:
         names = [tpl.TABLE_TITLES[metric.table][1]]
-        names += [tpl.row(metric.table, r).en for r in metric.rows]
+        names += [n for r in metric.rows for n in (tpl.row(metric.table, r).en, tpl.row(metric.table, r).gloss)]
         names += [c.en for c in tpl.COLUMNS[metric.table].values()]
         names += [metric.label_en]
         for name in names:
@@ -101,7 +104,16 @@ def residual_zh(text: str, spans: Spans) -> list[str]:
     for start, end in cue_spans(text):
         covered.take(start, end)
     rest = covered.rest(text)
-    return [w for w in segmenter().lcut(rest)
+    tokenizer = segmenter()
+    words: list[str] = []
+    for word in tokenizer.lcut(rest):
+        # A word jieba guessed (not in its dictionary) that swallowed a particle ("数是") is cut
+        # back into dictionary words.
+        if len(word) > 1 and not tokenizer.FREQ.get(word):
+            words += tokenizer.lcut(word, HMM=False)
+        else:
+            words.append(word)
+    return [w for w in words
             if len(w) >= 2 and w not in FRAMING_ZH and _CJK.search(w)
             and not all(ch in FUNCTION_CHARS_ZH for ch in w)]
 

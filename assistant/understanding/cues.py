@@ -17,21 +17,24 @@ AnswerType = Literal["email", "phone", "url", "percent", "money", "count", "date
 # Order matters: the first operation whose cue is present wins (a check question may say 多少).
 OPERATION_CUES: tuple[tuple[Operation, str], ...] = (
     ("check", r"自洽|勾稽|加起来对|对得上|对不上|是否一致|不一致|矛盾|有没有错|数据有误|算错|核对|校验|"
-              r"add up|adds up|consistent|inconsisten|contradict|errors? in|mistakes?"),
+              r"add up|adds up|consistent|inconsisten|contradict|errors? in|mistakes?|\b(?:does|do|did) .{0,60}\bmatch\b"),
     ("rate", r"公开率|disclosure rate|grant rate"),
     ("share", r"占比|比例|比重|百分之|占[^，。？?]{0,12}(?:多少|几成|%)|percent|share of|proportion|what fraction"),
     ("rank", r"最多|最少|最高|最低|最大|最小|排名|排序|排行|前[一二三四五六七八九十\d]+(?:名|位|个)?|哪个|哪家|哪一|哪些|哪年|"
-             r"\btop\b|\bmost\b|\bfewest\b|\bleast\b|highest|lowest|largest|smallest|\brank|\bwhich\b"),
+             r"\btop\b|\bmost\b|\bfewest\b|\bleast\b|highest|lowest|largest|smallest|\brank|"
+             r"^\s*which\b|\bwhich (?:agenc|department|bureau|year|report|one|of|government|office)"),
     ("diff", r"多还是少|差多少|相差|差距|差值|比[^，。？?]{1,20}?(?:多|少|增|减|高|低)|增长|增加|减少|下降|上升|变化(?!趋势)|同比|环比|"
-             r"more or fewer|more or less|difference|\bchange|increas|decreas|compared|\bthan\b|grow|\brise\b|\bfell\b|\bdrop"),
-    ("sum", r"一共|合计|共计|总共|加起来|累计|总和|两年|三年|combined|together|altogether|\bsum\b|in total"),
+             r"more or fewer|more or less|difference|\bchange|increas|decreas|compar\w*|\bthan\b|\bgrow\w*|"
+             r"\b(?:rose|rise|rising|fell|fall|drop|dropped) (?:by|from|to)\b|up or down|\b(?:go|went|gone) (?:up|down)\b"),
+    ("sum", r"一共|合计|共计|总共|加起来|累计|总和|两年|三年|combined|together|altogether|\bsum\b|in total|\bplus\b"),
 )
 SERIES_CUE = (r"每年|各年|历年|逐年|每一年|分年度|按年|各年度|变化趋势|趋势|走势|"
               r"\beach year\b|\bevery year\b|\bper year\b|\byear by year\b|\bby year\b|over the years|\btrend|annually")
 YEAR_RANK_CUE = r"哪一年|哪年|哪个年度|哪一个年度|which year|what year|in which year"
 ALL_AGENCIES_CUE = (r"所有|全部|各单位|各个单位|各部门|每个单位|每家|已收录|收录的|哪个单位|哪些单位|哪家单位|哪个部门|哪些部门|"
-                    r"哪些报告|哪份报告|\ball\b|\bevery\b|\beach agency\b|which agenc|which department|which reports?\b|"
-                    r"which bureaus?|across (?:the )?(?:collected|ingested) reports")
+                    r"单位有哪些|单位是哪些|部门有哪些|哪些报告|哪份报告|\ball\b|\bevery\b|\beach agency\b|"
+                    r"which agenc\w*|which departments?|which reports?\b|which bureaus?|"
+                    r"across (?:the |all )?(?:collected |ingested )?reports|(?:collected|ingested) reports")
 _THRESHOLD_ZH_BEFORE = re.compile(
     r"(少于|低于|不足|小于|不到|未满|少过|多于|超过|高于|大于|不少于|不低于|至少|不超过|不高于|最多不超过)\s*"
     r"([\d,]+|[零〇一二两三四五六七八九十百千万]+)\s*(?:件|个|项|条|份)?")
@@ -53,7 +56,7 @@ ANSWER_TYPE_CUES: tuple[tuple[AnswerType, str], ...] = (
     ("url", r"网址|网站地址|网站是|链接|website|web address|\burl\b|\blink\b|web ?site"),
     ("person", r"谁|哪位|什么人|负责人|\bwho\b|\bwhom\b"),
     ("date", r"什么时候|何时|哪天|哪一天|日期|几月|\bwhen\b|what date|which date|which day"),
-    ("percent", r"百分之|百分比|占比|比例|比率|几成|percent|percentage|proportion|\brate\b"),
+    ("percent", r"百分之|百分比|占比|比例|比率|几成|[\u4e00-\u9fff]率|percent|percentage|proportion|\brate\b"),
     ("money", r"多少钱|多少万?元|金额|经费|预算|费用|花费|支出|资金|cost|budget|spent|spend|fund|\byuan\b|money|fees?\b"),
     ("count", r"多少|几[个件条次人篇天项名场期家批份户种类门]|how many|number of"),
 )
@@ -126,10 +129,12 @@ def find_cues(text: str, spans: Spans) -> Cues:
 
 
 def cue_spans(text: str) -> list[tuple[int, int]]:
-    """Where the cue words are (they explain those words of the question)."""
+    """Where the operation and scope cue words are (they explain those words of the question).
+
+    Answer-type words (email, phone, website …) explain nothing here: for a table question
+    they are a qualifier ("requests by email")."""
     lowered = text.lower()
     out = []
-    for pattern in [p for _, p in OPERATION_CUES] + [SERIES_CUE, YEAR_RANK_CUE, ALL_AGENCIES_CUE] + \
-            [p for _, p in ANSWER_TYPE_CUES]:
+    for pattern in [p for _, p in OPERATION_CUES] + [SERIES_CUE, YEAR_RANK_CUE, ALL_AGENCIES_CUE]:
         out += [(m.start(), m.end()) for m in re.finditer(pattern, lowered) if m.end() > m.start()]
     return out

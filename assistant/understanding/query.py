@@ -15,6 +15,7 @@ from typing import Literal
 from ingest import template as tpl
 from ingest.gazetteer import Gazetteer
 from ingest.normalize import fold_label, normalize_text
+from ingest.recognize import split_place
 
 from .agencies import AgencyMention, find_agencies_en, find_agencies_zh
 from .catalog import Catalog
@@ -124,6 +125,9 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
         ambiguous, unknown, available = [], None, ()
     if not named and not ambiguous and unknown is None:
         unknown = _unknown_zh(text, spans) if language == "zh" else _unknown_en(text, spans)
+        if unknown:  # a place no gazetteer knows: the ingested agencies printed with it
+            place = split_place(unknown)[0]
+            available = tuple(a for a in catalog.agencies if place and a.startswith(place))
 
     known_years = [y for a in named for y in catalog.years(a)] or list(catalog.years())
     found_years = find_years(text, known_years, spans)
@@ -135,11 +139,15 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
 
     scope_count = len(named) or sum(len(g) for g in ambiguous)
     over: Literal["agency", "year"] | None = None
-    if operation in ("lookup", "sum") and cues.series and not re.search(r"一共|合计|共计|总共|累计|in total|combined",
-                                                                        text.lower()):
+    totals = bool(re.search(r"一共|合计|共计|总共|累计|\bin total\b|combined|\btotal\b|\bacross\b", text.lower()))
+    if operation == "lookup" and (len(years) > 1 or cues.every_agency) and totals:
+        operation = "sum"  # "total lawsuits across 2023 and 2024", "across all reports"
+    if operation in ("lookup", "sum") and cues.series and not totals:
         operation = "series"
     elif operation == "lookup" and found_years.ranged and scope_count == 1:
         operation = "series"
+    elif operation == "lookup" and cues.every_agency and not named:
+        operation = "sum"  # "所有已收录的报告…多少件": one figure over every report
     if operation in ("rank", "filter"):
         by_year = cues.over_years or (scope_count == 1 and not cues.every_agency and len(years) != 1)
         over = "year" if by_year else "agency"

@@ -15,7 +15,7 @@ _EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "
 _YEAR = r"((?:19|20)\d\d)"
 _DASH = r"(?:至|到|-|—|–|~|～|－|―|\bto\b|\bthrough\b|\bthru\b|\buntil\b|\band\b)"
 _RANGE = re.compile(rf"(?:from\s+|between\s+|从)?{_YEAR}\s*年?度?\s*{_DASH}\s*{_YEAR}\s*年?度?", re.IGNORECASE)
-_SINGLE = re.compile(rf"(?<![\d.]){_YEAR}(?![\d.])(?:\s*年度?)?")
+_SINGLE = re.compile(rf"(?<!\d)(?<!\d\.){_YEAR}(?!\d|\.\d)(?:\s*年度?)?")
 _RECENT = re.compile(r"(?:近|最近|过去|前)([一二两三四五六七八九十\d]+)年|(?:last|past|previous) (\w+) years",
                      re.IGNORECASE)
 

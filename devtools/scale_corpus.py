@@ -1,6 +1,6 @@
 """A corpus of N generated report PDFs, with gold questions, for benchmarks at scale.
 
-Built on :mod:`ingest.samples`. Agencies are invented: a two-character place
+Built on :mod:`devtools.samples`. Agencies are invented: a two-character place
 name drawn from syllable pools (any likeness to a real place is accidental),
 a level (市/县) and one of the organs the question parser can name in English.
 Each agency reports for a run of consecutive years, so both template versions
@@ -27,9 +27,9 @@ from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
-from ingest import samples
+from devtools import samples
 from ingest import template as tpl
-from ingest.samples import Agency, SampleReport
+from devtools.samples import Agency, SampleReport
 from ingest.template import T3
 
 YEARS = tuple(range(2019, 2025))
@@ -67,7 +67,7 @@ _LEVELS = {"市": "Municipal", "县": "County"}
 
 @dataclass(frozen=True)
 class Layout:
-    """How one report is printed: keyword options of :func:`ingest.samples.write_pdf`."""
+    """How one report is printed: keyword options of :func:`devtools.samples.write_pdf`."""
 
     split_table3_at: int
     break_label: bool
