@@ -22,11 +22,11 @@ demo: install
 	$(BIN)/xxgk demo
 
 test: install
-	$(BIN)/ruff check ingest assistant ui tests scripts
+	$(BIN)/ruff check ingest assistant ui tests scripts devtools
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check ingest assistant ui tests scripts
+	$(BIN)/ruff check ingest assistant ui tests scripts devtools
 
 bench: install
 	$(BIN)/python scripts/bench_ingest.py ../shared/corpus

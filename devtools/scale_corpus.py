@@ -28,8 +28,8 @@ from pathlib import Path
 from pypinyin import lazy_pinyin
 
 from devtools import samples
-from ingest import template as tpl
 from devtools.samples import Agency, SampleReport
+from ingest import template as tpl
 from ingest.template import T3
 
 YEARS = tuple(range(2019, 2025))

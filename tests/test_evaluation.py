@@ -267,9 +267,9 @@ def test_eval_input_errors(tmp_path, monkeypatch, capsys):
 def test_scale_corpus_plan_layouts_and_gold(tmp_path):
     """devtools.scale_corpus (bench_scale's corpus): a known fraction inconsistent, varied
     layouts that still parse to the printed cells, and gold items per report and agency."""
+    from devtools.scale_corpus import build_reports, gold_subset, plan_corpus, scale_gold, write_scale_corpus
     from ingest.loaders import load
     from ingest.pipeline import parse_document
-    from devtools.scale_corpus import build_reports, gold_subset, plan_corpus, scale_gold, write_scale_corpus
 
     plan = plan_corpus(60, seed=1, inconsistent_fraction=0.1)
     assert plan == plan_corpus(60, seed=1, inconsistent_fraction=0.1)
