@@ -167,7 +167,7 @@ class Difference:
 
 @dataclass
 class Ranking:
-    over: Literal["agency", "year"]
+    over: Literal["agency", "year", "report"]  # report: every agency-year competes
     readings: list[Reading]  # every usable reading, best first
     shown: list[Reading]  # top N, or all
     descending: bool
@@ -381,6 +381,10 @@ class Calculator:
             agency = agencies[0]
             entries = [e for e in catalog.by_agency.get(agency, ()) if not query.years or e.year in query.years]
             year = None
+        elif len(query.years) > 1 or (not query.years and query.every_agency):
+            # "哪个单位…最多" over every report (or over the years named): each report competes.
+            agency, year = None, None
+            entries = [e for e in catalog.entries if e.agency in agencies and (not query.years or e.year in query.years)]
         else:
             agency = None
             year = query.years[0] if query.years else max(catalog.years(), default=None)
@@ -392,7 +396,10 @@ class Calculator:
                 f"没有收录{year or ''}年的报告。", f"No report for {year or 'that year'} is ingested.", kind="scope")
         readings.sort(key=lambda r: r.value or 0, reverse=query.descending)
         shown = readings[: query.top_n] if query.top_n else readings
-        return Ranking(query.over or "agency", readings, shown, query.descending, query.top_n, agency, year)
+        over = query.over or "agency"
+        if over == "agency" and year is None:
+            over = "report"
+        return Ranking(over, readings, shown, query.descending, query.top_n, agency, year)
 
     def _filter(self, query: Query, catalog: Catalog, agencies: Sequence[str]) -> Filtered | Miss:
         assert query.threshold is not None

@@ -189,15 +189,19 @@ class Renderer:
         if result.over == "year":
             def name(r: Reading) -> str:
                 return f"{r.entry.year}年" if zh else str(r.entry.year)
+        elif result.over == "report":
+            def name(r: Reading) -> str:
+                return f"{r.entry.agency}{r.entry.year}年" if zh else f"{r.entry.agency} {r.entry.year}"
         else:
             def name(r: Reading) -> str:
                 return r.entry.agency
         ties = [r for r in result.readings if r.value == top.value]
         label, label_en = metric_label(top, "zh"), metric_label(top, "en")
-        scope = (f"{result.agency}各年度" if result.over == "year" else
-                 f"{result.year}年已收录的{len(result.readings)}个单位")
-        scope_en = (f"{result.agency} across years" if result.over == "year" else
-                    f"the {len(result.readings)} agencies ingested for {result.year}")
+        scope = {"year": f"{result.agency}各年度", "agency": f"{result.year}年已收录的{len(result.readings)}个单位",
+                 "report": f"已收录的{len(result.readings)}份报告"}[result.over]
+        scope_en = {"year": f"{result.agency} across years",
+                    "agency": f"the {len(result.readings)} agencies ingested for {result.year}",
+                    "report": f"the {len(result.readings)} ingested reports"}[result.over]
         if zh:
             best = "最多" if result.descending else "最少"
             head = (f"{scope}中，{label}{best}的是{'、'.join(name(r) for r in ties)}"

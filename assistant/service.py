@@ -20,6 +20,7 @@ from ingest.store import Store
 from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
+from .bilingual import chinese_for
 from .compute import Calculator, Miss, not_ingested, qualifier_miss
 from .extract import Extract, extract_answer, quantity_in
 from .render import Renderer
@@ -282,10 +283,14 @@ def _mentions(answer: Answer, metrics: Sequence) -> bool:
 
 
 def _says(answer: Answer, query: Query) -> bool:
-    """Does the quoted text say every residual word of a Chinese question? An English question's
-    words were weighed by the sentence extractor already (through their dictionary Chinese)."""
+    """Does the quoted text say what the question adds to a table figure: every residual word
+    (for English, one of its CC-CEDICT translations), and, for English, the figure's row?"""
     quoted = "".join(c.quote for c in answer.citations)
-    return query.language != "zh" or all(word in quoted for word in query.residual)
+    if query.language == "zh":
+        return all(word in quoted for word in query.residual)
+    return _mentions(answer, query.metrics) and all(
+        any(form in quoted for form in chinese_for(word) if len(form) >= 2) or not chinese_for(word)
+        for word in query.residual)
 
 
 def section_intent(question: str) -> str | None:

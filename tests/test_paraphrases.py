@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 
 import pytest
-from paraphrases import load, mismatches, places_catalog
+from devtools.question_sets import load, mismatches, places_catalog
 
 from assistant.understanding import parse_question
 
