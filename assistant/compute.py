@@ -206,12 +206,20 @@ class ReportCheck:
 
 
 @dataclass
+class Inventory:
+    """What is ingested: each agency (of the scope) and its years."""
+
+    agencies: list[tuple[str, tuple[int, ...]]]
+    entries: list[CatalogEntry]
+
+
+@dataclass
 class Consistency:
     reports: list[ReportCheck]
     every_finding: list[tuple[ReportRecord, Finding]]
 
 
-Result = Lookup | Difference | Ranking | Filtered | Series | Ratio | Consistency
+Result = Lookup | Difference | Ranking | Filtered | Series | Ratio | Consistency | Inventory
 
 
 # ---------------------------------------------------------------- the calculator
@@ -226,6 +234,10 @@ class Calculator:
     def compute(self, query: Query, catalog: Catalog) -> Result | Miss | None:
         if query.operation == "check":
             return self._check(query, catalog)
+        if query.operation == "inventory":
+            names = list(query.scope_agencies) or list(catalog.agencies)
+            return Inventory([(a, catalog.years(a)) for a in names],
+                             [e for a in names for e in catalog.by_agency.get(a, ())])
         if not query.metrics:
             return None
         agencies = self._agencies(query, catalog)

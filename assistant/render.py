@@ -14,6 +14,7 @@ from .compute import (
     Consistency,
     Difference,
     Filtered,
+    Inventory,
     Lookup,
     Ranking,
     Ratio,
@@ -75,7 +76,18 @@ class Renderer:
             return self._series(result, query, zh)
         if isinstance(result, Ratio):
             return self._ratio(result, query, zh)
+        if isinstance(result, Inventory):
+            return self._inventory(result, query, zh)
         return self._consistency(result, query, zh)
+
+    def _inventory(self, result: Inventory, query: Query, zh: bool) -> Answer:
+        head = (f"已收录{len(result.agencies)}个单位的{len(result.entries)}份年度报告：" if zh else
+                f"{len(result.entries)} annual reports of {len(result.agencies)} agencies are ingested:")
+        lines = [head] + [f"{i}. {name}：{'、'.join(map(str, years))}年" if zh else
+                          f"{i}. {name}: {', '.join(map(str, years))}"
+                          for i, (name, years) in enumerate(result.agencies, 1)]
+        return Answer(question=query.text, answer="\n".join(lines), mode="facts", language=query.language,
+                      citations=tuple(report_citation(e) for e in result.entries))
 
     # ------------------------------------------------------------ pieces
 

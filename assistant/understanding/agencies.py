@@ -17,6 +17,7 @@ agencies of that place are. Rules:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +47,7 @@ class AgencyMention:
     missing: str | None = None  # the agency it names is not ingested: as the question names it
     available: tuple[str, ...] = ()  # ingested agencies of that place, for the refusal
     text: str = ""
+    group: bool = False  # every agency of the place (各部门, "all Pingtan agencies"): all of them meant
 
 
 # ---------------------------------------------------------------- organs
@@ -61,7 +63,10 @@ def _organ_printings(organ: str) -> tuple[str, ...]:
 
 
 def _abbreviates(asked: str, organ: str) -> bool:
-    """交通局 abbreviates 交通运输局: the same head, every character in order."""
+    """交通局 abbreviates 交通运输局 (the same head, every character in order); 公安 is 公安局
+    without its head."""
+    if organ.startswith(asked) and organ[len(asked):] in _ORGAN_HEADS and not asked.endswith(_ORGAN_HEADS):
+        return True
     if len(asked) >= len(organ) or asked[-1] != organ[-1] or len(asked) < 3:
         return False
     rest = iter(organ)
@@ -78,7 +83,10 @@ def _organ_at(text: str, at: int, candidates: Iterable[str], spans: Spans,
     """The organ printed at ``at``: an ingested organ of the place, a known organ, or any
     name ending like an organ that does not run into a table term (``cells``)."""
     rest = text[at:]
-    forms = sorted({p for organ in candidates for p in _organ_printings(organ)} |
+    # An ingested organ without its head (平潭公安 for 公安局, 平潭财政金融 for 财政金融局) counts too.
+    stems = {organ[: -len(head)] for organ in candidates for head in _ORGAN_HEADS
+             if organ.endswith(head) and len(organ) - len(head) >= 2}
+    forms = sorted({p for organ in candidates for p in _organ_printings(organ)} | stems |
                    {p for entry in organ_data().organs for p in (entry.name, *entry.aliases)},
                    key=len, reverse=True)
     for form in forms:
@@ -190,7 +198,8 @@ def _place_at(text: str, pos: int, longest: int, zones: dict[str, str], catalog:
         if piece not in gazetteer:
             continue
         full = any(d.name == piece for d in gazetteer.lookup(piece))
-        if not full and not _AFTER_SHORT.match(text[end:]) and _organ_at(text, end, (), spans) is None:
+        ingested_organs = {i.organ or "" for i in catalog.agency_info.values()}
+        if not full and not _AFTER_SHORT.match(text[end:]) and _organ_at(text, end, ingested_organs, spans) is None:
             continue  # 平安 in 平安建设: a short name must be followed by a name's end or an organ
         if not full and not first:
             continue
@@ -229,6 +238,11 @@ def _resolve_zh(text: str, chain: list[tuple[str, Division | None, int, int]], c
     if not here and name in _place_names(catalog):
         here = [a for a, info in catalog.agency_info.items() if info.place == name]
     organs = {a: catalog.agency_info[a].organ or "" for a in here}
+    group = _EVERY_ORGAN.match(text[end:])
+    if group and division is not None and organ_at is None:  # 平潭综合实验区各机关, 沭阳县各部门
+        every = catalog.within(division.code, gazetteer) or here
+        return AgencyMention(first, end + len(group.group(0)), tuple(every), text=text[first:end + len(group.group(0))],
+                             group=True)
     organ = _organ_at(text, end, organs.values(), spans, cells)
     if organ is not None:
         end += len(organ)
@@ -254,6 +268,7 @@ def _resolve_zh(text: str, chain: list[tuple[str, Division | None, int, int]], c
     return AgencyMention(first, end, (), missing=mention_text, available=available, text=mention_text)
 
 
+_EVERY_ORGAN = re.compile(r"^(?:的)?(?:各|所有|全部|每个)(?:个)?(?:机关|部门|单位|局)")
 _BEFORE_NAME_OK = set("年的和与及、，。：:是在按请问据对从向 ")
 _LEVEL_START = tuple(_LEVEL_ZH)
 _ORGAN_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:局|委员会|委(?!托)|厅|办公室|办公厅|管委会|政府(?!信息))")
@@ -303,9 +318,10 @@ def _readings(stem: str) -> set[str]:
     from pypinyin import Style, pinyin
 
     syllables = pinyin(stem, style=Style.NORMAL, heteronym=True)
-    if len(syllables) > 6:
+    if len(syllables) > 12:
         return set()
-    combos = product(*[s[:3] for s in syllables])
+    # Long names (克孜勒苏柯尔克孜) keep one reading a syllable; short ones try the others too.
+    combos = product(*[s[:3] if len(syllables) <= 6 else s[:1] for s in syllables])
     return {"".join(c).replace("ü", "v") for c in list(combos)[:16]}
 
 
@@ -331,12 +347,15 @@ _EN_ZONE = re.compile(r"^\s*(?:new (?:area|district)|(?:comprehensive )?(?:exper
                       r"development zone|industrial park|high-tech zone)\b", re.IGNORECASE)
 _EN_LEVELS = {"province": (1,), "provincial": (1,), "city": (2, 3), "municipal": (1, 2, 3),
               "municipality": (1, 2), "prefecture": (2,), "prefectural": (2,), "county": (3,),
-              "district": (3,), "banner": (3,), "town": (4,), "township": (4,), "subdistrict": (4,)}
-_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-&]*")
+              "district": (3,), "banner": (3,), "town": (4,), "township": (4,), "subdistrict": (4,),
+              # the level in pinyin: "Haidong shi", "Shuyang xian"
+              "sheng": (1,), "shi": (2, 3), "xian": (3,), "qu": (3,), "zhen": (4,), "xiang": (4,)}
+_EN_WORD = re.compile(r"[^\W\d_\u4e00-\u9fff]+(?:['’\-&][^\W\d_\u4e00-\u9fff]+)*")
 
 
 def plain(word: str) -> str:
-    """Huai'an's -> huaian; S&T stays s&t."""
+    """Huai'an's -> huaian; Shùyáng -> shuyang; S&T stays s&t."""
+    word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
     return re.sub(r"['’\-]", "", re.sub(r"['’]s$", "", word.lower()))
 
 
@@ -403,7 +422,10 @@ def find_agencies_en(text: str, catalog: Catalog, gazetteer: Gazetteer, spans: S
                 codes = tuple(d.code for d in gazetteer.lookup(_EXONYMS[key]))
             else:
                 codes = index.get(key, ())
-            if (codes and (capital or _near_catalog(codes, catalog, gazetteer)) and len(key) >= 4) or \
+            near = bool(codes) and _near_catalog(codes, catalog, gazetteer)
+            if width == 1 and not near and _english_word(key, gazetteer):
+                continue  # "Change in …": an English word that is also some county's pinyin
+            if (codes and (capital or near) and len(key) >= 4) or \
                     (key in catalog_readings and len(key) >= 4):
                 hit = (width, codes, key)
                 break
@@ -434,6 +456,16 @@ def find_agencies_en(text: str, catalog: Catalog, gazetteer: Gazetteer, spans: S
     for m in mentions:
         spans.take(m.start, m.end)
     return mentions
+
+
+_EVERY = {"all", "every", "each"}
+_AGENCY_NOUNS = {"agencies", "agency", "departments", "department", "bureaus", "organs", "offices", "units"}
+
+
+def _names_every_agency(words, i: int, width: int) -> bool:
+    before = {plain(w) for _, _, w in words[max(0, i - 3):i]}
+    after = {plain(w) for _, _, w in words[i + width:i + width + 2]}
+    return bool(before & _EVERY) and bool((after | before) & _AGENCY_NOUNS)
 
 
 def _drop_parents(text: str, mentions: list[AgencyMention], catalog: Catalog,
@@ -469,6 +501,15 @@ def _sibling_en(text: str, words, mention: AgencyMention, catalog: Catalog) -> A
     if len(found) != 1:
         return None
     return AgencyMention(phrase[0][0], phrase[-1][1], tuple(found), text=text[phrase[0][0]:phrase[-1][1]])
+
+
+def _english_word(word: str, gazetteer: Gazetteer) -> bool:
+    """A word of the English language (a CC-CEDICT definition of words that are no place), not
+    a pinyin name ("change" is 变化; "Beijing" is 北京市)."""
+    from assistant.bilingual import chinese_for
+
+    forms = chinese_for(word, limit=4)
+    return bool(forms) and not any(f in gazetteer for f in forms)
 
 
 def _place_of(agency: str) -> str:
@@ -509,6 +550,9 @@ def _resolve_en(text: str, words, i: int, width: int, codes: Sequence[str], key:
     if division is not None:
         here = catalog.at(division.code)
         available = tuple(catalog.within(division.code, gazetteer))
+        if _names_every_agency(words, i, width):  # "all Pingtan agencies", "every agency of Pingtan"
+            group = available or tuple(here)
+            return AgencyMention(start, end, group, text=text[start:end], group=True)
     elif key in catalog_readings:  # a place only ingested agencies know (a fictional sample)
         here = list(catalog_readings[key])
         available = tuple(here)

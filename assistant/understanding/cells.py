@@ -49,8 +49,9 @@ def _patterns(kind: str, language: str) -> tuple[tuple[str, Term], ...]:
     return tuple((p, t) for t in terms for p in (t.zh if language == "zh" else t.en))
 
 
-def find_metrics(text: str, language: str, spans: Spans) -> list[Metric]:
-    """Rows and columns named in the question, combined into metrics."""
+def find_metrics(text: str, language: str, spans: Spans, columns_at: Spans | None = None) -> list[Metric]:
+    """Rows and columns named in the question, combined into metrics; ``columns_at`` receives
+    where the column words are."""
     # Hyphens join English words like spaces ("carried-over"); the offsets stay the same.
     haystack = text if language == "zh" else text.lower().replace("-", " ")
     # Rows and columns interleave ("对外公开的规范性文件总数"): each kind competes only with itself.
@@ -68,6 +69,9 @@ def find_metrics(text: str, language: str, spans: Spans) -> list[Metric]:
                            for _, _, o in col_hits)]
     for start, end, _ in row_hits + col_hits:
         spans.take(start, end)
+    if columns_at is not None:
+        for start, end, _ in col_hits:
+            columns_at.take(start, end)
     row_terms: list[Term] = []
     for _, _, term in row_hits:
         if term not in row_terms:

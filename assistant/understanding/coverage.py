@@ -35,6 +35,7 @@ FRAMING_ZH: frozenset[str] = frozenset("""
 期间 以来 以后 之前 以前 之后 同期 那年 这年 该年 每年 各年 历年 逐年 每一年 按年 分年度 趋势 走势 变化 情形
 万元 元 条 份 起 宗 案件 案 提起 发生 针对 因为 由于 导致 方式 形式 途径 一些 案子 官司 共有 多少钱 时候 期内
 信息 打了 打 场 几场 属于 年份 哪些年 哪几年 表一 表二 表三 表四 表格里 数据是否 逐一 分别列出 各自是
+申请量 申请数 申请件数 件数是 机构 部门 单位是 你们 我们 你 您 他们 咱们
 """.split())
 
 # Characters that are function words on their own: a jieba piece made only of them ("因本")
@@ -60,6 +61,7 @@ answer answered impose imposed issue issued decide decided give gave ground grou
 respectively one plus compare comparison match matches matched rank ranked ranking sort sorted order
 leave left fall fell drop dropped stop stopped put kept keep
 yuan rmb thousand thousands million millions ten hundred percent unit units amount amounts
+whats hows whos wheres admin vs versus per cent
 """.split())
 FRAMING_EN: frozenset[str] = frozenset("""
 report reports annual information disclosure disclose disclosed government governments agency agencies
@@ -68,6 +70,7 @@ case cases item items entry entries table tables row column
 people's peoples municipal city county district province provincial town township office bureau
 commission committee department administration general public open request requests application
 applications administrative official figure statistic statistics data ingested collected stored
+applicant applicants people peoples
 """.split())
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

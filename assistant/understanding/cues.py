@@ -11,11 +11,15 @@ from ingest.text import chinese_numeral
 
 from .spans import Spans
 
-Operation = Literal["lookup", "sum", "diff", "rank", "filter", "share", "rate", "series", "check"]
+Operation = Literal["lookup", "sum", "diff", "rank", "filter", "share", "rate", "series", "check", "inventory"]
 AnswerType = Literal["email", "phone", "url", "percent", "money", "count", "date", "person"]
 
 # Order matters: the first operation whose cue is present wins (a check question may say 多少).
 OPERATION_CUES: tuple[tuple[Operation, str], ...] = (
+    ("inventory", r"(?:哪些|什么)(?:机关|单位|部门)的(?:年报|报告)|有哪些(?:年报|报告)|收录了?哪些|库里有|都有哪些报告|"
+                  r"(?:what|which) (?:agencies|reports|departments) (?:do you have|are (?:ingested|available|in|stored))|"
+                  r"(?:what|which) (?:agencies|departments) (?:do|does) (?:you|it|xxgk) have|"
+                  r"\blist (?:the |all )?(?:ingested |available )?(?:agencies|reports)\b(?! (?:with|that|where|whose))"),
     ("check", r"自洽|勾稽|加起来对|对得上|对不上|是否一致|不一致|矛盾|有没有错|数据有误|算错|核对|校验|"
               r"add up|adds up|consistent|inconsisten|contradict|errors? in|mistakes?|\b(?:does|do|did) .{0,60}\bmatch\b"),
     ("rate", r"公开率|disclosure rate|grant rate"),
@@ -31,8 +35,8 @@ OPERATION_CUES: tuple[tuple[Operation, str], ...] = (
 SERIES_CUE = (r"每年|各年|历年|逐年|每一年|分年度|按年|各年度|变化趋势|趋势|走势|"
               r"\beach year\b|\bevery year\b|\bper year\b|\byear by year\b|\bby year\b|over the years|\btrend|annually")
 YEAR_RANK_CUE = r"哪一年|哪年|哪个年度|哪一个年度|which year|what year|in which year"
-ALL_AGENCIES_CUE = (r"所有|全部|各单位|各个单位|各部门|每个单位|每家|已收录|收录的|哪个单位|哪些单位|哪家单位|哪个部门|哪些部门|"
-                    r"单位有哪些|单位是哪些|部门有哪些|哪些报告|哪份报告|\ball\b|\bevery\b|\beach agency\b|"
+ALL_AGENCIES_CUE = (r"所有|全部|各单位|各个单位|各部门|每个单位|每家|已收录|收录的|哪个(?:单位|部门|机关)|哪些(?:单位|部门|机关)|"
+                    r"哪家(?:单位|机关)|(?:单位|部门|机关)有哪些|单位是哪些|哪些报告|哪份报告|\ball\b|\bevery\b|\beach agency\b|"
                     r"which agenc\w*|which departments?|which reports?\b|which bureaus?|"
                     r"across (?:the |all )?(?:collected |ingested )?reports|(?:collected|ingested) reports")
 _THRESHOLD_ZH_BEFORE = re.compile(
@@ -50,15 +54,18 @@ _COMPARATORS = {"少于": "<", "低于": "<", "不足": "<", "小于": "<", "不
                 "above": ">", "exceeding": ">", "at least": ">=", "no fewer than": ">=", "at most": "<=",
                 "no more than": "<="}
 
+# Order matters: the first type whose cue is present wins; a website is asked for only when
+# no figure about it is ("how many items were posted on its website" asks for a count).
 ANSWER_TYPE_CUES: tuple[tuple[AnswerType, str], ...] = (
     ("email", r"邮箱|电子邮件|电子信箱|e-?mail|mailbox"),
     ("phone", r"电话|热线|联系方式|phone|telephone|hotline"),
-    ("url", r"网址|网站地址|网站是|链接|website|web address|\burl\b|\blink\b|web ?site"),
-    ("person", r"谁|哪位|什么人|负责人|\bwho\b|\bwhom\b"),
+    ("person", r"谁|哪位|什么人|负责人|联系人|\bwho\b|\bwhom\b|contact person|\bname of (?:the )?(?:person|official|head)"),
     ("date", r"什么时候|何时|哪天|哪一天|日期|几月|\bwhen\b|what date|which date|which day"),
     ("percent", r"百分之|百分比|占比|比例|比率|几成|[\u4e00-\u9fff]率|percent|percentage|proportion|\brate\b"),
-    ("money", r"多少钱|多少万?元|金额|经费|预算|费用|花费|支出|资金|cost|budget|spent|spend|fund|\byuan\b|money|fees?\b"),
+    ("money", r"多少钱|多少万?元|金额|经费|预算|费用|[\u4e00-\u9fff]费|收取|花费|支出|资金|cost|budget|spent|spend|fund|"
+              r"\byuan\b|money|fees?\b"),
     ("count", r"多少|几[个件条次人篇天项名场期家批份户种类门]|how many|number of"),
+    ("url", r"网址|网站地址|网站是|链接|website|web address|\burl\b|\blink\b|web ?site"),
 )
 
 
@@ -105,8 +112,9 @@ def _threshold(text: str, spans: Spans) -> Threshold | None:
 
 
 def find_cues(text: str, spans: Spans) -> Cues:
-    lowered = text.lower()
-    threshold = _threshold(lowered, spans)
+    """Cues in what the other parsers left ("net change" is a column, not a comparison)."""
+    threshold = _threshold(spans.rest(text).lower(), spans)
+    lowered = spans.rest(text).lower()  # "more than 10" is the threshold, not a comparison
     operation: Operation = "lookup"
     for name, pattern in OPERATION_CUES:
         if re.search(pattern, lowered):

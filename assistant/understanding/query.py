@@ -111,11 +111,17 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
     cell_guess = Spans()
     find_metrics(text, language, cell_guess)
     mentions: list[AgencyMention] = find_agencies_zh(text, catalog, gazetteer, spans, cell_guess)
-    if language == "en":
+    if language == "en" or re.search(r"[A-Za-z]{2}", text):  # English, or pinyin in Chinese ("Ping Tan 2023 予以公开")
         mentions += find_agencies_en(text, catalog, gazetteer, spans)
-    metrics = find_metrics(text, language, spans)
-    named = list(dict.fromkeys(m.agencies[0] for m in mentions if len(m.agencies) == 1))
-    ambiguous = [m.agencies for m in mentions if len(m.agencies) > 1]
+    # Cue words are read outside agencies, years and column words ("net change" is a column),
+    # but inside row phrases ("申请最少" names the row and the order).
+    not_cues = spans.copy()
+    columns = Spans()
+    metrics = find_metrics(text, language, spans, columns)
+    for start, end in columns.taken:
+        not_cues.take(start, end)
+    named = list(dict.fromkeys(a for m in mentions if len(m.agencies) == 1 or m.group for a in m.agencies))
+    ambiguous = [m.agencies for m in mentions if len(m.agencies) > 1 and not m.group]
     missing = [m for m in mentions if m.missing]
     unknown = missing[0].missing if missing else None
     available = missing[0].available if missing else ()
@@ -130,17 +136,30 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
             available = tuple(a for a in catalog.agencies if place and a.startswith(place))
 
     known_years = [y for a in named for y in catalog.years(a)] or list(catalog.years())
-    found_years = find_years(text, known_years, spans)
+    year_spans = Spans()
+    found_years = find_years(text, known_years, year_spans)
+    for start, end in year_spans.taken:
+        spans.take(start, end)
+        not_cues.take(start, end)
     years = [year] if year is not None else list(found_years.years)
-    cues = find_cues(text, spans)
+    cues = find_cues(text, not_cues)
+    for start, end in not_cues.taken:
+        spans.take(start, end)  # the threshold's words
     operation = cues.operation
     if operation == "rate" and not metrics:
         metrics = [Metric(tpl.T3, tpl.DISCLOSURE_RATE[0], ("total",))]
+    if not metrics and operation != "inventory" and cues.answer_type in (None, "count") and \
+            re.search(r"申请|\brequests?\b|\bapplications?\b", text, re.IGNORECASE) and \
+            re.search(r"多少|几|how many|number of", text, re.IGNORECASE):
+        # Requests counted with no row named ("当面申请的有几件"): the requests received.
+        metrics = [Metric(tpl.T3, ("new_received",), ("total",))]
+    if operation == "sum" and len(metrics) == 1 and len(years) <= 1 and len(named) <= 1 and not cues.every_agency:
+        operation = "lookup"  # "不予处理的申请一共多少件": one report's one figure, nothing to add up
 
     scope_count = len(named) or sum(len(g) for g in ambiguous)
     over: Literal["agency", "year"] | None = None
     totals = bool(re.search(r"一共|合计|共计|总共|累计|\bin total\b|combined|\btotal\b|\bacross\b", text.lower()))
-    if operation == "lookup" and (len(years) > 1 or cues.every_agency) and totals:
+    if operation == "lookup" and (len(years) > 1 or len(named) > 1 or cues.every_agency) and totals:
         operation = "sum"  # "total lawsuits across 2023 and 2024", "across all reports"
     if operation in ("lookup", "sum") and cues.series and not totals:
         operation = "series"
@@ -163,8 +182,9 @@ def parse_question(question: str, catalog: Catalog, *, agency: str | None = None
     residual = [w for w in residual if w not in labels]
     return Query(
         text=question, language=language, agencies=tuple(named), ambiguous=tuple(ambiguous),
-        unknown_agency=unknown, available=tuple(available), every_agency=cues.every_agency,
+        unknown_agency=unknown, available=tuple(available),
+        every_agency=cues.every_agency or operation == "inventory",
         years=tuple(years), years_ranged=found_years.ranged, subject_year=found_years.subject,
         metrics=tuple(metrics), operation=operation, over=over, descending=cues.descending,
         top_n=cues.top_n, threshold=cues.threshold, answer_type=cues.answer_type,
-        mentions=tuple(text[a:b] for a, b in spans.taken), residual=tuple(residual))
+        mentions=tuple(dict.fromkeys(text[a:b] for a, b in spans.taken)), residual=tuple(residual))

@@ -16,6 +16,7 @@ _YEAR = r"((?:19|20)\d\d)"
 _DASH = r"(?:至|到|-|—|–|~|～|－|―|\bto\b|\bthrough\b|\bthru\b|\buntil\b|\band\b)"
 _RANGE = re.compile(rf"(?:from\s+|between\s+|从)?{_YEAR}\s*年?度?\s*{_DASH}\s*{_YEAR}\s*年?度?", re.IGNORECASE)
 _SINGLE = re.compile(rf"(?<!\d)(?<!\d\.){_YEAR}(?!\d|\.\d)(?:\s*年度?)?")
+_SHORT_YEAR = re.compile(r"(?<![\d.近前去])([0-4]\d)\s*年(?!代)")
 _RECENT = re.compile(r"(?:近|最近|过去|前)([一二两三四五六七八九十\d]+)年|(?:last|past|previous) (\w+) years",
                      re.IGNORECASE)
 
@@ -59,6 +60,9 @@ def find_years(text: str, known_years: Sequence[int], spans: Spans) -> Years:
     for m in _SINGLE.finditer(converted):
         if spans.free(m.start(), m.end()):
             add(int(m.group(1)), m.start(), m.end())
+    for m in _SHORT_YEAR.finditer(converted):  # "22年": 2022 (a report of 2001-2049 could exist)
+        if spans.free(m.start(), m.end()):
+            add(2000 + int(m.group(1)), m.start(), m.end())
     recent = _RECENT.search(text)
     if recent and newest:
         n = _number(recent.group(1) or recent.group(2))
