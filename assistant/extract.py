@@ -218,6 +218,7 @@ QUESTION_WORDS: frozenset[str] = frozenset({
     "对", "将", "把", "被", "由", "之", "其", "或", "并", "也", "都", "而", "以", "于", "从",
     "向", "到", "这", "那", "该", "各", "个", "多", "少", "共", "一", "年", "月", "日", "时",
     "号", "中", "上", "下", "内", "后", "前", "即", "达", "约",
+    "哪天", "哪一天", "何时", "什么时候", "几时", "几月", "几号", "哪年", "哪月",
 })
 
 # English framing words: as GENERIC, but dropped (no Chinese to match them against).
@@ -231,7 +232,8 @@ EN_GENERIC: frozenset[str] = frozenset(
 EN_STOPWORDS: frozenset[str] = frozenset(
     "a an the of in on at to for by with from as and or is are was were be been did do does "
     "has have had how many much what which who whom whose when where why it its this that "
-    "these those their across via through into than per".split())
+    "these those their across via through into than per can could would should may might must "
+    "will shall you your we our they them he she his her about regarding concerning".split())
 
 # Question words -> how reports spell them (reports enumerate with 一是/二是, questions
 # ask for 第一个; a report's 不足 is the question's 问题).
@@ -247,7 +249,8 @@ ZH_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 UNITS = ("万人次", "人次", "万元", "亿元", "元", "批次", "个工作日", "工作日", "个", "件", "条", "次",
-         "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部", "册", "%", "％")
+         "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部", "册", "种", "类",
+         "门", "%", "％")
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUMBER = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 # A Chinese numeral starts with a digit or 十: 千家万户 is not a count.
@@ -279,9 +282,11 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 # Tuned on ../shared/corpus and the generated sample corpus (scripts/calibrate_passages.py).
 MIN_COVERAGE = 0.6
+SPANNED_COVERAGE = 0.3  # ... when the sentence holds a span of the asked type
 KEY_WEIGHT = 0.4  # a term at least this heavy must appear in the answer sentence
 RARE_WEIGHT = 0.8  # ... and one this heavy even in a long question
 MIN_EN_COSINE = 0.45  # English question with no term we can check: the embedding must agree
+MIN_EN_TERM_COVERAGE = 0.5  # ... and with terms the dictionary can check: half must be found
 UNCHECKABLE_WEIGHT = 0.5  # an English word the term list cannot put into Chinese
 EMBED_WEIGHT_ZH = 0.3
 EMBED_WEIGHT_EN = 0.6
@@ -536,11 +541,29 @@ class _Scored:
     coverage: float
     missing: tuple[_Term, ...]
     cosine: float | None
+    checkable: bool = False  # some term has Chinese forms to look for
+
+
+# The span a sentence must hold to answer a question of a given answer type.
+ANSWER_SPANS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "phone": re.compile(r"(?<![\d-])(?:\(?0\d{2,3}\)?[-－—\s]?\d{7,8}|1[3-9]\d{9}|12345|400-?\d{3}-?\d{4})(?![\d])"),
+    "url": re.compile(r"https?://[^\s，。；、）)]+|www\.[^\s，。；、）)]+|[\w-]+(?:\.[\w-]+)*\.(?:gov|com|org|net)\.cn[^\s，。；、）)]*"),
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二两三四五六七八九十百点]+"),
+    "date": re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d年\d{1,2}月"),
+}
+
+
+def answer_span(sentence: str, answer_type: str | None) -> str | None:
+    """The part of ``sentence`` of the expected type (an address, a number, a date), if any."""
+    pattern = ANSWER_SPANS.get(answer_type or "")
+    m = pattern.search(sentence) if pattern else None
+    return m.group(0).rstrip(".") if m else None
 
 
 def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[str] = (),
                    embed: Callable[[list[str]], list] | None = None,
-                   max_sentences: int = 2) -> list[Extract]:
+                   max_sentences: int = 2, answer_type: str | None = None) -> list[Extract]:
     """The best sentence(s) of ``hits`` that answer ``question``; [] when not confident.
 
     ``ignore``: strings the caller already filtered on (agency names, "2024年"): they
@@ -566,9 +589,10 @@ def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[
     if not candidates:
         return []
 
-    quantity = asks_quantity(cleaned)
+    spanned = answer_type in ANSWER_SPANS  # an email, phone, web address, percentage or date
+    quantity = asks_quantity(cleaned) and not spanned
     units = asked_units(cleaned)
-    person = bool(_ASKS_PERSON.search(cleaned))
+    person = bool(_ASKS_PERSON.search(cleaned)) or answer_type == "person"
     cosines = _cosines(cleaned, [s for s, _, _ in candidates], embed) if embed else None
     embed_weight = EMBED_WEIGHT_EN if english else EMBED_WEIGHT_ZH
 
@@ -592,12 +616,17 @@ def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[
             if not _PERSON.search(sentence):
                 continue  # "who" is not answered by a sentence that names no one
             score += 0.15
+        if spanned:
+            if answer_span(sentence, answer_type) is None:
+                continue  # an email is not answered by a sentence that holds none
+            score += 0.25
         if cosines is not None:
             score += embed_weight * cosines[i]
         cosine = cosines[i] if cosines is not None else None
-        scored.append(_Scored(sentence, hit, score, coverage, missing, cosine))
+        scored.append(_Scored(sentence, hit, score, coverage, missing, cosine,
+                              any(t.forms for t in terms)))
 
-    accepted = [s for s in scored if _confident(s, keys, english)]
+    accepted = [s for s in scored if _confident(s, keys, english, spanned)]
     accepted.sort(key=lambda s: -s.score)
     if not accepted:
         return []
@@ -607,7 +636,12 @@ def extract_answer(question: str, hits: Sequence[Evidence], *, ignore: Sequence[
     return [Extract(s.sentence, s.evidence, round(s.score, 4)) for s in out]
 
 
-def _confident(s: _Scored, keys: list[_Term], english: bool) -> bool:
+def _confident(s: _Scored, keys: list[_Term], english: bool, spanned: bool = False) -> bool:
+    if spanned and keys:
+        # The sentence holds what the question's type asks for (an email, a date …): its
+        # topic words need only be there in part.
+        return len(s.missing) <= 1 and not any(t.weight >= RARE_WEIGHT for t in s.missing) \
+            and s.coverage >= SPANNED_COVERAGE
     if keys:
         # Every salient term must be in the sentence; a long question may miss one,
         # but never a rare one (新闻发布会, 访问量): that is what it asks about.
@@ -616,7 +650,13 @@ def _confident(s: _Scored, keys: list[_Term], english: bool) -> bool:
         if any(t.weight >= RARE_WEIGHT for t in s.missing):
             return False
         return s.coverage >= MIN_COVERAGE
-    # An English question none of whose words we can check: the embedding decides.
+    # An English question with no salient term: half of its words the dictionary puts into
+    # Chinese must be in the sentence; with none the dictionary knows, the embedding decides.
+    if english and s.checkable:
+        if s.coverage >= MIN_EN_TERM_COVERAGE:
+            return s.cosine is None or s.cosine >= 0
+        # Fewer found: the embedding must agree, and some word must be there.
+        return s.cosine is not None and s.cosine >= MIN_EN_COSINE and s.coverage >= MIN_EN_TERM_COVERAGE / 2
     return english and s.cosine is not None and s.cosine >= MIN_EN_COSINE
 
 

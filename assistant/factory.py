@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from ingest.errors import ConfigError
-from ingest.index import PassageIndex, SentenceTransformerEmbedding, UseEmbedding, make_chroma_client
+from ingest.index import (
+    PassageIndex,
+    SentenceTransformerEmbedding,
+    UseEmbedding,
+    file_lock,
+    make_chroma_client,
+)
 from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 
@@ -31,9 +37,17 @@ def make_store(config: Config) -> Store:
 
 
 def make_index(config: Config, embedding=None) -> PassageIndex:
-    client = make_chroma_client(config.chroma.mode, str(config.chroma_path), config.chroma.host,
-                                config.chroma.port)
-    return PassageIndex(client, embedding or make_embedding(config), config.chroma.collection)
+    def client():
+        return make_chroma_client(config.chroma.mode, str(config.chroma_path), config.chroma.host,
+                                  config.chroma.port)
+
+    embedding = embedding or make_embedding(config)
+    if config.chroma.mode != "embedded":
+        return PassageIndex(client(), embedding, config.chroma.collection)
+    # Two processes must not create or open one embedded directory at the same moment.
+    lock = config.chroma_path.parent / ".xxgk-chroma.lock"
+    with file_lock(lock):
+        return PassageIndex(client(), embedding, config.chroma.collection, reopen=client, lock_file=lock)
 
 
 def make_ingestor(config: Config, store: Store | None = None,

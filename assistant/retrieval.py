@@ -170,6 +170,7 @@ class HybridRetriever(BaseRetriever):
             return []
         where = {"report_id": {"$in": list(allowed)}}
         try:
+            self.index.refresh_after(self._version)  # another process may have written to it
             hits = self.index.query(query, k=depth, where=where)
         except Exception as exc:  # Chroma raises many kinds; lexical results still stand
             log.warning("dense passage search failed, using BM25 only: %s", exc)

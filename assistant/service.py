@@ -22,7 +22,7 @@ from ingest.text import addresses_model
 from .answer import Answer, Evidence
 from .bilingual import chinese_for
 from .compute import Calculator, Miss, not_ingested, qualifier_miss
-from .extract import Extract, extract_answer, quantity_in
+from .extract import Extract, answer_span, extract_answer, quantity_in
 from .render import Renderer
 from .understanding import Catalog, CatalogEntry, Query, parse_question
 
@@ -177,7 +177,8 @@ class Assistant:
         hits = [h for h in self._search(query, catalog, ignore=ignore) if h.citation.table is None]
         if not hits:
             return None
-        extracts = extract_answer(query.text, hits, ignore=ignore, embed=self.embed)
+        extracts = extract_answer(query.text, hits, ignore=ignore, embed=self.embed,
+                                  answer_type=query.answer_type)
         if not extracts:
             return None
         return _passage_answer(query, extracts)
@@ -320,6 +321,10 @@ def _ignore_terms(query: Query, catalog: Catalog) -> list[str]:
     return [t for t in dict.fromkeys(terms) if t]
 
 
+_SPAN_LABELS = {"email": ("电子邮箱", "Email"), "phone": ("电话", "Phone"), "url": ("网址", "Web address"),
+                "percent": ("比例", "Percentage"), "date": ("日期", "Date")}
+
+
 def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:
     best = extracts[0]
     c = best.evidence.citation
@@ -332,6 +337,16 @@ def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:
         text = f"From the {c.year} report of {c.agency}{f' ({section})' if section else ''}: “{quote}”"
     quantity = quantity_in(best.sentence, query.text)
     value, unit = quantity if quantity else (None, None)
+    span = answer_span(best.sentence, query.answer_type)
+    if span is not None:  # lead with what was asked: the address, the number, the date
+        label_zh, label_en = _SPAN_LABELS[query.answer_type or ""]
+        text = (f"{label_zh}：{span}。{text}" if query.language == "zh" else
+                f"{label_en}: {span}. {text}")
+        if query.answer_type == "percent":
+            number = re.search(r"\d+(?:\.\d+)?", span)
+            value, unit = (float(number.group(0)), "%") if number else (None, None)
+        else:
+            value, unit = None, None
     citations = tuple(dataclasses.replace(e.evidence.citation, quote=e.sentence) for e in extracts)
     return Answer(question=query.text, answer=text, mode="passages", language=query.language,
                   value=value, unit=unit, citations=citations)

@@ -398,7 +398,29 @@ def _prose_facts(rng: random.Random, p: Agency, year: int, version: str,
     if version == tpl.TEMPLATE_2021:
         fee = rng.choice((0, 0, 0, 20, 150, 1260))
         facts["processing_fee"] = (f"全年收取信息处理费{fee}元", f"{fee}元")
+    facts.update(_contact_facts(p, year))
     return facts
+
+
+def _contact_facts(p: Agency, year: int) -> Facts:
+    """Facts of a known answer type (a phone number, a web address, a percentage, a count of
+    languages, a date, a count of events), drawn from their own random stream so that adding
+    them changed no other figure."""
+    r = random.Random(f"contact:{p.name}:{year}")
+    phone = f"0{r.randint(510, 599)}-{r.randint(80000000, 89999999)}"
+    site = f"http://www.{p.slug}.example.gov.cn"
+    rate = r.choice(("100", "98.5", "99.2", "96"))
+    languages = r.randint(2, 5)
+    day = r.randint(10, 28)
+    open_days = r.randint(1, 9)
+    return {
+        "contact_phone": (f"咨询电话：{phone}", phone),
+        "website": (f"政府信息公开专栏网址为{site}", site),
+        "on_time_rate": (f"依申请公开按时答复率为{rate}%", f"{rate}%"),
+        "languages": (f"门户网站提供{languages}种语言版本", f"{languages}种"),
+        "published": (f"本报告于{year + 1}年1月{day}日在门户网站发布", f"{year + 1}年1月{day}日"),
+        "open_days": (f"举办政府开放日活动{open_days}场", f"{open_days}场"),
+    }
 
 
 def _preface(p: Agency, year: int) -> str:
@@ -428,9 +450,11 @@ def _sections(rng: random.Random, p: Agency, year: int, version: str,
         (f"（三）政府信息管理情况。严格落实信息发布审核制度，{s['trainings']}，"
          "动态调整主动公开基本目录，确保公开信息准确规范。"),
         ("（四）政府信息公开平台建设情况。进一步优化政府网站政务公开专栏设置，"
-         f"加强政务新媒体管理，截至{year}年底，{s['new_media']}。"),
+         f"加强政务新媒体管理，截至{year}年底，{s['new_media']}。{s['website']}，{s['languages']}。"
+         f"全年{s['open_days']}，{s['on_time_rate']}。"),
         (f"（五）监督保障情况。{p.short}成立政务公开工作领导小组，{s['person_in_charge']}，"
-         f"{p.office}具体承办政府信息公开各项工作，并将政务公开纳入年度绩效考核。"),
+         f"{p.office}具体承办政府信息公开各项工作，并将政务公开纳入年度绩效考核。"
+         f"{s['published']}，{s['contact_phone']}。"),
     ]
     others = [x for x in _PROBLEMS if x != facts["first_problem"][1]]
     second, third = rng.sample(others, 2)

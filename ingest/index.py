@@ -6,8 +6,14 @@ is opened with one of ours, and documents are embedded by us.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +21,8 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 from .errors import BackendUnavailable, ConfigError
 from .store import StoredPassage
+
+log = logging.getLogger(__name__)
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -89,27 +97,145 @@ class SentenceTransformerEmbedding(EmbeddingFunction[Documents]):
         return "cosine"
 
 
+class _Gate:
+    """Many readers, or one thread that swaps the client (a refresh), within one process."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._swapping = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._swapping or self._readers:
+                self._cond.wait()
+            self._swapping = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._swapping = False
+                self._cond.notify_all()
+
+
+_held: dict[Path, int] = {}  # lock file -> how deep this process holds it
+_held_guard = threading.RLock()
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes, re-entrant within one; released when the holder
+    exits, even when killed. Embedded Chroma needs it to open and to write a directory."""
+    import fcntl
+
+    path = Path(path)
+    with _held_guard:  # threads of one process take turns too
+        if _held.get(path):
+            _held[path] += 1
+            try:
+                yield
+            finally:
+                _held[path] -= 1
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("another process is writing to the passage index (%s); waiting for it",
+                            path.parent)
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            _held[path] = 1
+            try:
+                yield
+            finally:
+                _held[path] = 0
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class PassageIndex:
     """Passages in one Chroma collection; metadata carries report, ingest key, section and page.
 
     Every ingest of a report writes its passages under a fresh ``index_key``; the
     store commits the key with the report. Entries whose (report, key) the store does
     not hold, and no live ingest owns, are orphans (an interrupted or replaced ingest).
+
+    Embedded Chroma is not safe for two processes writing at once, and a process sees
+    what another wrote only after it opens the directory again. With ``lock_file`` and
+    ``reopen`` (embedded mode), writers take turns (:meth:`writing`) and each starts from
+    a fresh view; readers open it again when the store changed (:meth:`refresh_after`).
+    A Chroma server needs neither.
     """
 
-    def __init__(self, client, embedding: EmbeddingFunction, collection: str = "passages"):
+    REFRESH_SECONDS = 2.0  # while another process keeps writing, refresh at most this often
+
+    def __init__(self, client, embedding: EmbeddingFunction, collection: str = "passages", *,
+                 reopen: Callable[[], object] | None = None, lock_file: Path | None = None):
         self.embedding = embedding
+        self.name = f"{collection}-{embedding.name()}"
+        self._reopen = reopen
+        self._lock_file = lock_file
+        self._gate = _Gate()
+        self._seen_version: object = None
+        self._refreshed_at = 0.0
+        self._open(client)
+
+    def _open(self, client) -> None:
+        self.client = client
         try:
             self.max_batch = int(client.get_max_batch_size())
         except Exception:  # older servers do not say; Chroma's documented floor
             self.max_batch = 1000
         try:
             self.collection = client.get_or_create_collection(
-                name=f"{collection}-{embedding.name()}", embedding_function=embedding,
+                name=self.name, embedding_function=self.embedding,
                 configuration={"hnsw": {"space": "cosine"}})
         except Exception as exc:  # chromadb raises transport errors of several kinds
             raise BackendUnavailable(f"cannot open the Chroma collection ({exc}). "
                                      "Check chroma.mode/host/port in config.yaml.") from None
+
+    def refresh(self) -> None:
+        """Open the index again, to see what other processes wrote (embedded mode)."""
+        if self._reopen is None:
+            return
+        with self._gate.exclusive(), file_lock(self._lock_file) if self._lock_file else contextlib.nullcontext():
+            with contextlib.suppress(Exception):
+                self.client.close()
+            self._open(self._reopen())
+            self._refreshed_at = time.monotonic()
+
+    def refresh_after(self, version: object) -> None:
+        """Refresh when the store changed since the last look (another process may have written)."""
+        if self._reopen is None or version == self._seen_version:
+            return
+        first = self._seen_version is None
+        self._seen_version = version
+        if not first and time.monotonic() - self._refreshed_at >= self.REFRESH_SECONDS:
+            self.refresh()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Write alone: one process at a time, each on a fresh view of the index."""
+        if self._lock_file is None:
+            yield
+            return
+        with file_lock(self._lock_file):
+            self.refresh()
+            yield
 
     def add(self, passages: Sequence[StoredPassage], agency: str | None,
             year: int | None, index_key: str = "") -> None:
@@ -141,8 +267,9 @@ class PassageIndex:
             self.collection.delete(ids=stale[start:start + self.max_batch])
 
     def _entries(self, report_id: str | None = None) -> list[tuple[str, dict]]:
-        got = self.collection.get(where={"report_id": report_id} if report_id else None,
-                                  include=["metadatas"])
+        with self._gate.shared():
+            got = self.collection.get(where={"report_id": report_id} if report_id else None,
+                                      include=["metadatas"])
         return list(zip(got["ids"], got["metadatas"] or []))
 
     def report_ids(self) -> set[str]:
@@ -173,9 +300,19 @@ class PassageIndex:
         return len(orphans)
 
     def query(self, text: str, k: int = 8, where: dict | None = None) -> list[tuple[str, float]]:
-        result = self.collection.query(query_embeddings=self.embedding([text]), n_results=k,
-                                       where=where, include=["distances"])
-        return list(zip(result["ids"][0], result["distances"][0]))
+        vector = self.embedding([text])
+        for attempt in (1, 2):
+            try:
+                with self._gate.shared():
+                    result = self.collection.query(query_embeddings=vector, n_results=k, where=where,
+                                                   include=["distances"])
+                return list(zip(result["ids"][0], result["distances"][0]))
+            except Exception:
+                # A stale view of what another process wrote ("Error finding id"): open it again.
+                if attempt == 2 or self._reopen is None:
+                    raise
+                self.refresh()
+        return []
 
 
 def make_chroma_client(mode: str, path: str, host: str, port: int):

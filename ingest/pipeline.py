@@ -218,15 +218,16 @@ class Ingestor:
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
                progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-        if not self._cleaned:
-            self.remove_orphans()
-            self._cleaned = True
         results = []
-        for path, explicit in expand_paths(paths):
-            result = self.ingest_file(path, overrides, explicit=explicit)
-            results.append(result)
-            if progress:
-                progress(result)
+        with self.index.writing():  # one writer at a time for an embedded index
+            if not self._cleaned:
+                self.remove_orphans()
+                self._cleaned = True
+            for path, explicit in expand_paths(paths):
+                result = self.ingest_file(path, overrides, explicit=explicit)
+                results.append(result)
+                if progress:
+                    progress(result)
         return results
 
     def remove_orphans(self) -> int:
@@ -364,6 +365,7 @@ class Ingestor:
             duplicate_of=record.duplicate_of, seconds=time.perf_counter() - started)
 
     def delete(self, report_id: str) -> bool:
-        deleted = self.store.delete_report(report_id)
-        self.index.delete_report(report_id)
+        with self.index.writing():
+            deleted = self.store.delete_report(report_id)
+            self.index.delete_report(report_id)
         return deleted

@@ -388,3 +388,39 @@ def test_carry_over_with_a_blank_cell_is_not_a_finding():
     assert carry_over_findings(previous, current, 2021, 2022) == []
     previous = {(tpl.T3, "carried_forward", "natural_person"): fact("carried_forward", "2", 2.0)}
     assert len(carry_over_findings(previous, current, 2021, 2022)) == 1
+
+
+def test_a_process_sees_what_another_process_wrote_to_the_index(config, tmp_path):
+    """Embedded Chroma: a question after another process's ingest finds the new passages."""
+    index = make_index(config, embedding=BigramEmbedding())
+    ingestor = make_ingestor(config, index=index)
+    ingestor.ingest([samples.write_text(_report(), tmp_path / "first.txt")])
+    later = samples.write_text(_report("青河区人民政府", 2023, seed=3), tmp_path / "later.txt")
+    proc = _run_driver(config.data_dir, later)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    report_id = json.loads(out.decode().splitlines()[0])["report_id"]
+    passages = ingestor.store.counts(report_id)["passages"]
+    hits = index.query("青河区人民政府 政府信息公开", k=passages, where={"report_id": report_id})
+    assert len(hits) == passages
+
+
+def test_a_web_upload_during_a_command_line_ingest_waits_its_turn(config, tmp_path):
+    from ui.library import Library
+
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    for year in (2020, 2021, 2022):
+        samples.write_text(samples.make_report("石桥县人民政府", year, samples.template_for_year(year), seed=year),
+                           folder / f"{year}.txt")
+    proc = _run_driver(config.data_dir, folder, slow=0.3)
+    time.sleep(1.0)
+    index = make_index(config, embedding=BigramEmbedding())
+    library = Library(make_ingestor(config, index=index), tmp_path / "uploads")
+    upload = samples.write_text(_report("青河区人民政府", 2023, seed=3), tmp_path / "upload.txt")
+    [result] = library.add([upload])
+    proc.communicate(timeout=300)
+    assert result.status == "ingested" and proc.returncode == 0
+    fresh = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
+    assert len(fresh.store.reports()) == 4
+    assert_index_agrees(fresh)

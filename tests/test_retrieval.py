@@ -23,6 +23,9 @@ class FakeIndex(PassageIndex):
         self.fail = fail
         self.calls: list[dict] = []
 
+    def refresh_after(self, version) -> None:
+        pass
+
     def query(self, text, k=8, where=None):
         self.calls.append({"text": text, "k": k, "where": where})
         if self.fail:

@@ -183,7 +183,7 @@ class Library:
             wanted = Overrides(
                 agency if agency and (agency != record.agency or "agency" in record.overridden) else None,
                 year if year and (year != record.year or "year" in record.overridden) else None)
-            return self.ingestor.ingest_file(path, wanted)
+            return self.ingestor.ingest([path], wanted)[0]
 
     # ------------------------------------------------------------ listing
 

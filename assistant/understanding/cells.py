@@ -67,6 +67,8 @@ def find_metrics(text: str, language: str, spans: Spans, columns_at: Spans | Non
     col_hits = [(a, b, t) for a, b, t in col_hits
                 if not any(o is not t and o.table == t.table and set(o.columns) < set(t.columns)
                            for _, _, o in col_hits)]
+    # A column word explains the question only next to a row of its table ("发布" alone is a verb).
+    col_hits = [(a, b, t) for a, b, t in col_hits if any(r.table == t.table for _, _, r in row_hits)]
     for start, end, _ in row_hits + col_hits:
         spans.take(start, end)
     if columns_at is not None:

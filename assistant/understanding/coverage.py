@@ -70,7 +70,8 @@ case cases item items entry entries table tables row column
 people's peoples municipal city county district province provincial town township office bureau
 commission committee department administration general public open request requests application
 applications administrative official figure statistic statistics data ingested collected stored
-applicant applicants people peoples
+applicant applicants people peoples decision decisions ruling rulings verdict verdicts outcome outcomes
+result results
 """.split())
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
