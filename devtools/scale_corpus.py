@@ -41,7 +41,7 @@ _RESERVED = {"青石", "望川"}  # the places of samples.AGENCIES
 @dataclass(frozen=True)
 class _Organ:
     zh: str
-    en: str  # as ingest.template.ORGAN_NAMES_EN knows it
+    en: str  # as ingest/domain/organs.yaml names it in English
     code: str  # slug suffix
     short: str  # after the level: 市 + 教育局
     leader: str

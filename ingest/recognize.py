@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import template as tpl
+from .domain import organ_data
 from .models import Document, ReportMeta
 from .normalize import fold_label
 
@@ -105,31 +106,26 @@ def split_place(name: str) -> tuple[str, str]:
 
 
 def full_agency_name(printed: str) -> str:
-    """Expand abbreviations and bare place names to the organ's full name."""
-    name = printed
-    for short, full in tpl.ORGAN_ABBREVIATIONS.items():
-        if name.endswith(short) and not name.endswith(full):
-            name = name[: -len(short)] + full
-            break
-    place, organ = split_place(name)
+    """Expand abbreviations (市科委 -> 市科学技术委员会) and bare places (平潭综合实验区 ->
+    平潭综合实验区管委会) to the organ's full name."""
+    organs = organ_data()
+    place, organ = split_place(printed)
     if place and not organ:
-        for suffix, government in tpl.PLACE_GOVERNMENT:
-            if place.endswith(suffix):
-                return place + government
-    return name
+        return place + organs.shown(organs.government_of(place))
+    for entry in organs.organs:
+        for alias in sorted(entry.aliases, key=len, reverse=True):
+            # An abbreviation, not another printing of the same length (政府, 管委会 stay as printed).
+            if printed.endswith(alias) and not printed.endswith(entry.name) and alias != entry.shown \
+                    and alias not in ("政府", "办事处"):
+                return printed[: -len(alias)] + entry.name
+    return printed
 
 
 def short_names(agency: str, printed: str | None = None) -> tuple[str, ...]:
     """The forms people use: 淮安市政府, 淮安市, 淮安, 市政府; 上海市科委, 市科委."""
     names: list[str] = []
     place, organ = split_place(agency)
-    organ_forms = [organ]
-    for suffix, forms in tpl.AGENCY_SUFFIX_SHORT_FORMS:
-        if organ.endswith(suffix):
-            organ_forms += [organ[: -len(suffix)] + f for f in forms]
-    for short, full in tpl.ORGAN_ABBREVIATIONS.items():
-        if organ.endswith(full):
-            organ_forms.append(organ[: -len(full)] + short)
+    organ_forms = [organ, *organ_data().short_forms(organ)]
     level = next((s for s in tpl.ADMIN_LEVEL_SUFFIXES if place.endswith(s)), "")
     stem = place[: -len(level)] if level and len(place) - len(level) >= 2 else ""
     for form in organ_forms:

@@ -28,6 +28,7 @@ class _Data(BaseModel):
 
 class Organ(_Data):
     name: str = Field(min_length=1, description="the form an agency id uses: 人民政府, 发展和改革局")
+    shown: str | None = Field(None, description="the printing agency names are written with, if not name")
     aliases: tuple[str, ...] = ()
     en: tuple[str, ...] = ()
 
@@ -48,6 +49,21 @@ class OrganData(_Data):
                 if len(alias) >= 2 and organ.endswith(alias) and not organ.endswith(entry.name):
                     return organ[: -len(alias)] + entry.name
         return organ
+
+    def shown(self, organ: str) -> str:
+        """How a name prints the organ: 管理委员会 -> 管委会, 发改局 -> 发展和改革局."""
+        canonical = self.canonical(organ)
+        entry = next((e for e in self.organs if e.name == canonical), None)
+        return entry.shown or entry.name if entry else canonical
+
+    def short_forms(self, organ: str) -> tuple[str, ...]:
+        """Other printings people use for the organ (发改局 for 发展和改革局), including the
+        empty one for a place's government (淮安市 for 淮安市人民政府)."""
+        canonical = self.canonical(organ)
+        forms = [p for p in self.printings(canonical) if p != organ]
+        if canonical in self.place_government.values():
+            forms.append("")
+        return tuple(dict.fromkeys(forms))
 
     def government_of(self, place: str) -> str:
         """The organ a place named alone means: 平潭综合实验区 -> 管理委员会, 沭阳县 -> 人民政府."""
