@@ -10,7 +10,6 @@ judged on is whether the right chunk comes back.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ from pathlib import Path
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.loaders import load, source_kind
+from ingest.offline import stay_offline
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+stay_offline()
 
 CHUNK_SIZE = 500
 CHUNK_OVERLAP = 50

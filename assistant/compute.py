@@ -16,9 +16,9 @@ from typing import Literal
 
 from ingest import template as tpl
 from ingest.checks import carry_over_findings, check_identities
-from ingest.models import Fact, Finding
-from ingest.store import ReportRecord, Store
+from ingest.models import Fact, Finding, ReportRecord
 
+from .ports import FactStore
 from .understanding import Catalog, CatalogEntry, Metric, Query, Threshold, asks_money
 
 CellKey = tuple[str, str, str]
@@ -228,7 +228,7 @@ Result = Lookup | Difference | Ranking | Filtered | Series | Ratio | Consistency
 class Calculator:
     """Answers a Query from the store's cells. None: the question names no table cells."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: FactStore):
         self.store = store
 
     def compute(self, query: Query, catalog: Catalog) -> Result | Miss | None:
@@ -546,7 +546,7 @@ def denominator(metric: Metric) -> Metric:
     return Metric(metric.table, metric.rows, ("total",))
 
 
-def consistency_findings(store: Store, only: set[str] | None = None) -> list[tuple[ReportRecord, Finding]]:
+def consistency_findings(store: FactStore, only: set[str] | None = None) -> list[tuple[ReportRecord, Finding]]:
     """Stored findings of each answering report, plus the carry-over check against the year
     before, for reports ingested in any order. ``only``: these report ids."""
     records = store.reports(include_duplicates=False)
@@ -572,7 +572,7 @@ FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_
                "value", "unit", "source_file", "page", "label", "label_en"]
 
 
-def fact_rows(store: Store, *, agency: str | None = None, year: int | None = None,
+def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None = None,
               table: str | None = None, row: str | None = None,
               column: str | None = None) -> list[dict]:
     """Stored facts as flat rows (FACT_FIELDS plus bbox), duplicates of a report left out."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ingest.errors import ConfigError
 from ingest.index import (
     PassageIndex,
@@ -13,7 +15,10 @@ from ingest.index import (
 from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 
-from .config import Config
+from .config import Config, load_config
+from .llm import LLMAnswerer
+from .retrieval import HybridRetriever
+from .service import Assistant
 
 
 def make_embedding(config: Config):
@@ -57,12 +62,8 @@ def make_ingestor(config: Config, store: Store | None = None,
 
 
 def make_assistant(config: Config, store: Store | None = None, index: PassageIndex | None = None,
-                   chat_model=None):
+                   chat_model=None) -> Assistant:
     """The Assistant with the backends the config names; pass fakes to replace any of them."""
-    from .llm import LLMAnswerer
-    from .retrieval import HybridRetriever
-    from .service import Assistant
-
     store = store or make_store(config)
     index = index or make_index(config)
     retriever = HybridRetriever(store=store, index=index)
@@ -71,4 +72,18 @@ def make_assistant(config: Config, store: Store | None = None, index: PassageInd
         llm = LLMAnswerer(chat_model)
     elif config.llm.enabled:
         llm = LLMAnswerer.from_config(config.llm)
-    return Assistant(store, retriever, llm=llm, embed=index.embedding)
+    return Assistant(store, retriever, llm=llm, embed=index.embedding,
+                     ingestor=make_ingestor(config, store, index))
+
+
+def make_reader(config: Config) -> Assistant:
+    """The service over the fact store alone (no passage index, no embedding model): it lists
+    reports, facts, findings and agencies, corrects agencies and answers table questions,
+    but adds no reports."""
+    return Assistant(make_store(config))
+
+
+def from_config(path: str | Path | None = None, **overrides) -> Assistant:
+    """The Assistant config.yaml and the XXGK_* variables describe; keyword overrides as in
+    load_config (``from_config(data_dir="…")``)."""
+    return make_assistant(load_config(path, **overrides))

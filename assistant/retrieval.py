@@ -21,9 +21,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from ingest.index import PassageIndex
-from ingest.models import Citation
+from ingest.models import Citation, ReportRecord, StoredPassage
 from ingest.normalize import normalize_text
-from ingest.store import ReportRecord, Store, StoredPassage
+from ingest.store import Store
 
 from .answer import Evidence
 from .extract import expansions, segmenter

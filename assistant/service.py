@@ -14,15 +14,16 @@ from pathlib import Path
 
 from ingest import template as tpl
 from ingest.errors import InputError
-from ingest.models import Citation
+from ingest.models import Citation, Fact, Finding, Passage, ReportRecord
 from ingest.passages import section_key
-from ingest.store import Store
 from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
 from .bilingual import chinese_for
-from .compute import Calculator, Miss, not_ingested, qualifier_miss
+from .compute import Calculator, Miss, consistency_findings, fact_rows, not_ingested, qualifier_miss
 from .extract import Extract, answer_span, extract_answer, quantity_in
+from .library import ReportLibrary
+from .ports import Answerer, Embedding, FactStore, PassageSearch, ReportWriter
 from .render import Renderer
 from .understanding import Catalog, CatalogEntry, Query, parse_question
 
@@ -30,25 +31,21 @@ PASSAGE_HITS = 8
 
 
 class Assistant:
-    """Answers questions over the ingested reports. Collaborators come in through the constructor."""
+    """Answers questions over the ingested reports, and offers the adapters everything else they
+    show: the library (``assistant.library``), facts, findings and passages. Collaborators come
+    in through the constructor."""
 
-    def __init__(self, store: Store, retriever=None, llm=None, embed=None):
+    def __init__(self, store: FactStore, retriever: PassageSearch | None = None, llm: Answerer | None = None,
+                 embed: Embedding | None = None, ingestor: ReportWriter | None = None):
         self.store = store
         self.retriever = retriever
         self.llm = llm
         self.embed = embed
+        self.library = ReportLibrary(store, ingestor)
         self.calculator = Calculator(store)
         self.renderer = Renderer(self.calculator.findings_for)
         self._catalog: Catalog | None = None
         self._catalog_key: int | None = None
-
-    @classmethod
-    def from_config(cls, path: str | Path | None = None, **overrides) -> Assistant:
-        """Build from config.yaml / XXGK_* variables; keyword overrides as in load_config."""
-        from .config import load_config
-        from .factory import make_assistant
-
-        return make_assistant(load_config(path, **overrides))
 
     def warm_up(self) -> None:
         """Build the catalog and the retrieval indexes now (a server calls this at start)."""
@@ -57,6 +54,10 @@ class Assistant:
             self.retriever.warm_up()
         if self.embed is not None:
             self.embed(["预热 warm-up"])  # loads the model's weights
+
+    def close(self) -> None:
+        """Close the store's connections (the passage index needs no closing)."""
+        self.store.close()
 
     # ------------------------------------------------------------ catalog
 
@@ -87,6 +88,25 @@ class Assistant:
             self._catalog_key = key
         assert self._catalog is not None
         return self._catalog
+
+    # ------------------------------------------------------------ what the adapters show
+
+    def facts(self, *, agency: str | None = None, year: int | None = None, table: str | None = None,
+              row: str | None = None, column: str | None = None) -> list[dict]:
+        """Stored facts as flat rows (compute.FACT_FIELDS plus bbox), answering copies only."""
+        return fact_rows(self.store, agency=agency, year=year, table=table, row=row, column=column)
+
+    def findings(self) -> list[tuple[ReportRecord, Finding]]:
+        """Every broken identity of every answering report, with the carry-over check."""
+        return consistency_findings(self.store)
+
+    def passages(self, report_id: str) -> list[Passage]:
+        """A report's passages in reading order (for showing a quote in its context)."""
+        return [p.passage for p in self.store.passages(report_id)]
+
+    def cells(self, report_id: str) -> dict[tuple[str, str, str], Fact]:
+        """A report's stored cells by (table, row, column)."""
+        return self.store.fact_map(report_id)
 
     # ------------------------------------------------------------ asking
 

@@ -20,13 +20,12 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 from .errors import BackendUnavailable, ConfigError
-from .store import StoredPassage
+from .models import StoredPassage
+from .offline import stay_offline
 
 log = logging.getLogger(__name__)
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+stay_offline()
 
 
 class UseEmbedding(EmbeddingFunction[Documents]):

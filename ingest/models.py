@@ -146,8 +146,15 @@ class ParsedReport:
 # ---------------------------------------------------------------- citations
 
 
+class _Serialisable:
+    """A frozen record printed as JSON exactly as it is stored."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Serialisable):
     """Where a statement comes from, precisely enough for a person to check it."""
 
     source_file: str
@@ -163,5 +170,51 @@ class Citation:
     quote: str = ""
     bbox: BBox | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+# ---------------------------------------------------------------- what the store keeps
+
+
+@dataclass(frozen=True)
+class ReportRecord(_Serialisable):
+    id: str
+    source_file: str
+    kind: str
+    agency: str | None
+    year: int | None
+    template: str | None
+    title: str
+    page_count: int
+    short_names: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()
+    problems: tuple[dict, ...] = ()
+    duplicate_of: str | None = None
+    ingested_at: float = 0.0
+    index_key: str = ""  # which ingest wrote this report's passages to the index
+    agency_id: str | None = None  # the agency under every printing (agencies.id)
+    printed_agency: str | None = None  # the agency as this report prints it
+    identity_version: int = 0
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: str
+    report_id: str
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class StoredFact:
+    report_id: str
+    fact: Fact
+
+
+@dataclass(frozen=True)
+class AgencyRecord(_Serialisable):
+    id: str
+    name: str
+    organ: str
+    division: str | None
+    path: tuple[str, ...]
+    place: str
+    named_by_user: bool = False

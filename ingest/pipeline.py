@@ -29,10 +29,10 @@ from .errors import InputError
 from .gazetteer import Gazetteer
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
 from .mapping import map_tables
-from .models import Document, ParsedReport, Problem, ReportMeta
+from .models import Document, ParsedReport, Problem, ReportMeta, ReportRecord, StoredPassage
 from .passages import prose_passages, table_row_passages
 from .recognize import recognize, short_names
-from .store import ReportRecord, Store, StoredPassage
+from .store import Store
 
 SIDECAR_SUFFIX = ".xxgk.json"
 

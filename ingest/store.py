@@ -29,7 +29,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .errors import StoreError
-from .models import AgencyIdentity, BBox, Fact, Finding, Passage
+from .models import (
+    AgencyIdentity,
+    AgencyRecord,
+    BBox,
+    Fact,
+    Finding,
+    Passage,
+    ReportRecord,
+    StoredFact,
+    StoredPassage,
+)
 
 # Ordered migrations; a store records the last one applied in schema_version.
 MIGRATIONS: tuple[str, ...] = (
@@ -111,44 +121,6 @@ ANSWERS = "(r.duplicate_of IS NULL OR r.duplicate_of NOT IN (SELECT id FROM repo
 
 
 @dataclass(frozen=True)
-class ReportRecord:
-    id: str
-    source_file: str
-    kind: str
-    agency: str | None
-    year: int | None
-    template: str | None
-    title: str
-    page_count: int
-    short_names: tuple[str, ...] = ()
-    unknown: tuple[str, ...] = ()
-    overridden: tuple[str, ...] = ()
-    problems: tuple[dict, ...] = ()
-    duplicate_of: str | None = None
-    ingested_at: float = 0.0
-    index_key: str = ""  # which ingest wrote this report's passages to the index
-    agency_id: str | None = None  # the agency under every printing (agencies.id)
-    printed_agency: str | None = None  # the agency as this report prints it
-    identity_version: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class StoredPassage:
-    id: str
-    report_id: str
-    passage: Passage
-
-
-@dataclass(frozen=True)
-class StoredFact:
-    report_id: str
-    fact: Fact
-
-
-@dataclass(frozen=True)
 class SaveOutcome:
     """Which copy of the saved report's agency and year answers after the save."""
 
@@ -157,20 +129,6 @@ class SaveOutcome:
     duplicate_of: str | None = None  # the saved report does not answer; this one does
     superseded: str | None = None  # answered before; the saved report (a new version) answers now
     differing: int = 0  # cells whose figures differ between the saved report and the other copy
-
-
-@dataclass(frozen=True)
-class AgencyRecord:
-    id: str
-    name: str
-    organ: str
-    division: str | None
-    path: tuple[str, ...]
-    place: str
-    named_by_user: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -409,6 +367,8 @@ class Store:
     def merge_agencies(self, keep: str, other: str) -> int:
         """The user says ``other`` is the same agency as ``keep``: its reports join ``keep`` now
         and later ingests of its printings do too. Returns how many reports moved."""
+        if keep == other:
+            return 0
         with self.transaction() as db:
             target = db.execute("SELECT name FROM agencies WHERE id = ?", (keep,)).fetchone()
             if target is None:

@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 from assistant.config import load_config  # noqa: E402
 from assistant.evaluation import load_gold, percentile  # noqa: E402

@@ -12,7 +12,6 @@ temporary data directory, timing the embedding calls separately. Nothing is kept
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import tempfile
@@ -21,9 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 from assistant.config import Config, load_config  # noqa: E402
 from assistant.factory import make_ingestor  # noqa: E402

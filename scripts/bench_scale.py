@@ -37,9 +37,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                "NUMEXPR_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
@@ -238,9 +238,9 @@ def worker_ingest(args) -> dict:
 def worker_query(args) -> dict:
     """A server process: build the Assistant on a store, answer gold questions, report."""
     from assistant.config import load_config
-    from assistant.eval_run import ask_gold, read_gold
     from assistant.evaluation import build_report, percentile
     from assistant.factory import make_assistant, make_index, make_store
+    from ui.eval_run import ask_gold, read_gold
 
     started = time.perf_counter()
     config = load_config(data_dir=Path(args.data_dir), llm__enabled=False)

@@ -26,9 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 from assistant.evaluation import percentile  # noqa: E402
 from devtools import samples  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
     env = {**os.environ, "XXGK_DATA_DIR": str(tmp / "data")}
     env.pop("XXGK_CONFIG", None)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--no-progress", *map(str, files)],
+    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", "--no-progress", *map(str, files)],
                    cwd=REPO, env=env, check=True, capture_output=True)
     print(f"ingested {len(files)} reports in {time.perf_counter() - started:.0f} s")
     (tmp / "to-upload").mkdir()
@@ -75,7 +75,7 @@ def main() -> None:
                                  tmp / "to-upload" / f"street-{n}.pdf") for n in range(args.upload_files)]
 
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -26,9 +25,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,7 +37,7 @@ from assistant.factory import make_index, make_ingestor  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
 from devtools import samples  # noqa: E402
 from ingest.index import UseEmbedding  # noqa: E402
-from ingest.store import ReportRecord  # noqa: E402
+from ingest.models import ReportRecord  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 KINDS = ("text", "unanswerable")

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from ingest.offline import stay_offline  # noqa: E402
+
+stay_offline()
 
 from assistant.config import load_config  # noqa: E402
 from assistant.factory import make_assistant, make_index, make_ingestor  # noqa: E402

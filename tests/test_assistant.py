@@ -10,7 +10,7 @@ import stub_openai
 from conftest import BigramEmbedding
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant import Answer, Assistant
+from assistant import Answer, Assistant, from_config
 from assistant.factory import make_assistant, make_index, make_ingestor, make_store
 from ingest.errors import BackendUnavailable, InputError
 
@@ -96,7 +96,7 @@ def test_answer_is_frozen_and_serialisable(loaded):
 def test_from_config_builds_the_configured_backends(tmp_path, monkeypatch):
     monkeypatch.setenv("XXGK_DATA_DIR", str(tmp_path / "d"))
     monkeypatch.setattr("assistant.factory.make_embedding", lambda config: BigramEmbedding())
-    assistant = Assistant.from_config()
+    assistant = from_config()
     assert isinstance(assistant, Assistant) and assistant.llm is None
     assert assistant.store.path == tmp_path / "d" / "xxgk.sqlite3"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from ingest.offline import stay_offline
+
+stay_offline()
 
 from conftest import BigramEmbedding  # noqa: E402
 

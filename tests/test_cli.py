@@ -10,22 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import BigramEmbedding
 
-from assistant import cli
 from assistant.config import load_config
 from ingest.errors import ConfigError
+from ui import cli
 
 
 @pytest.fixture
 def run(tmp_path, monkeypatch, capsys):
     data = tmp_path / "data"
     monkeypatch.chdir(tmp_path)
-
-    def fake_ingestor(config):
-        from assistant.factory import make_index, make_ingestor
-
-        return make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
-
-    monkeypatch.setattr(cli, "_ingestor", fake_ingestor)
 
     def fake_assistant(config):
         from assistant.factory import make_assistant, make_index
@@ -153,13 +146,13 @@ def test_output_piped_into_head_ends_quietly(tmp_path):
     import sys
 
     data = tmp_path / "data"
-    script = ("import sys; from assistant import cli; from ingest.store import Store, ReportRecord\n"
+    script = ("import sys; from ingest.store import Store, ReportRecord\n"
               f"s = Store(__import__('pathlib').Path({str(data / 'xxgk.sqlite3')!r}))\n"
               "for n in range(3000):\n"
               "    s.save_report(ReportRecord(f'{n:064d}', f'/r/{n}.txt', 'txt', f'单位{n}', 2022, '2021',"
               " '', 0), [], [], [])\n")
     subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[1])
-    pipeline = subprocess.run(f"{sys.executable} -m assistant.cli --data-dir {data} reports | head -1",
+    pipeline = subprocess.run(f"{sys.executable} -m ui.cli --data-dir {data} reports | head -1",
                               shell=True, capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert pipeline.stdout.count("\n") == 1
     assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr

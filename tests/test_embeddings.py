@@ -11,8 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from ingest.offline import stay_offline
+
+stay_offline()
 
 from assistant.config import load_config  # noqa: E402
 from assistant.factory import make_embedding, make_index, make_ingestor  # noqa: E402

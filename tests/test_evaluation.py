@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from conftest import BigramEmbedding
 
-from assistant import cli, eval_run
 from assistant.answer import Answer
 from assistant.evaluation import (
     Retrieved,
@@ -27,6 +26,7 @@ from assistant.evaluation import (
     text_contains,
 )
 from ingest.models import Citation
+from ui import cli
 
 GOLD = Path(__file__).parent / "data" / "gold.jsonl"
 
@@ -180,7 +180,7 @@ def evaluated(tmp_path_factory):
     data = root / "data"
     mp = pytest.MonkeyPatch()
     mp.chdir(root)
-    mp.setattr(eval_run, "make_embedding", lambda config: BigramEmbedding())
+    mp.setattr("assistant.factory.make_embedding", lambda config: BigramEmbedding())
     runs = {}
     try:
         for name, args in (("json", ["eval", GOLD, "--ingest", root / "corpus", "--baseline", "--json"]),
@@ -232,7 +232,7 @@ def test_eval_ingests_into_a_temporary_directory_and_reports_failed_files(tmp_pa
     from devtools import samples
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(eval_run, "make_embedding", lambda config: BigramEmbedding())
+    monkeypatch.setattr("assistant.factory.make_embedding", lambda config: BigramEmbedding())
     folder = tmp_path / "reports"
     folder.mkdir()
     report = samples.make_report("青石市人民政府", 2023, "2021", seed=7)

@@ -416,7 +416,7 @@ def test_a_web_upload_during_a_command_line_ingest_waits_its_turn(config, tmp_pa
     proc = _run_driver(config.data_dir, folder, slow=0.3)
     time.sleep(1.0)
     index = make_index(config, embedding=BigramEmbedding())
-    library = Library(make_ingestor(config, index=index), tmp_path / "uploads")
+    library = Library(make_assistant(config, index=index), tmp_path / "uploads")
     upload = samples.write_text(_report("青河区人民政府", 2023, seed=3), tmp_path / "upload.txt")
     [result] = library.add([upload])
     proc.communicate(timeout=300)

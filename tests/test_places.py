@@ -12,11 +12,11 @@ import json
 import pytest
 from conftest import BigramEmbedding
 
-from assistant import cli
 from assistant.config import load_config
 from assistant.factory import make_assistant, make_index, make_ingestor
 from devtools.places import PLACES, by_agency, write_places_corpus
 from ingest.template import T2, T3
+from ui import cli
 
 NEW = (T3, "new_received", "total")
 PENALTY = (T2, "penalty", "decisions")

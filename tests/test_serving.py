@@ -10,7 +10,7 @@ import pytest
 from conftest import BigramEmbedding
 
 from assistant.config import load_config
-from assistant.factory import make_assistant, make_index, make_ingestor
+from assistant.factory import make_assistant, make_index
 from devtools import samples
 from ui import server as serving
 from ui.library import Library
@@ -20,9 +20,9 @@ from ui.library import Library
 def app_parts(tmp_path, sample_files):
     config = load_config(environ={}, data_dir=tmp_path / "data")
     index = make_index(config, embedding=BigramEmbedding())
-    ingestor = make_ingestor(config, index=index)
-    ingestor.ingest([sample_files["files"]["text"]])
-    return config, make_assistant(config, store=ingestor.store, index=index), Library(ingestor, tmp_path / "up")
+    assistant = make_assistant(config, index=index)
+    assistant.library.add([sample_files["files"]["text"]])
+    return config, assistant, Library(assistant, tmp_path / "up")
 
 
 def _functions(app):
@@ -45,14 +45,14 @@ def test_a_question_is_answered_while_an_upload_is_in_progress(app_parts, sample
     """The store serves readers while a writer holds the library: no shared connection, no slot."""
     config, assistant, library = app_parts
     started, release = threading.Event(), threading.Event()
-    real_save = library.ingestor.store.save_report
+    real_save = library.service.ingestor.store.save_report
 
     def slow_save(*args, **kwargs):
         started.set()
         release.wait(30)
         return real_save(*args, **kwargs)
 
-    library.ingestor.store.save_report = slow_save
+    library.service.ingestor.store.save_report = slow_save
     upload = threading.Thread(target=library.add, args=([sample_files["files"]["pdf2021"]],))
     upload.start()
     try:
@@ -102,7 +102,7 @@ def test_an_open_address_without_a_login_is_refused_unless_asked_for():
 
 
 def test_the_cli_refuses_an_open_address_without_a_login(tmp_path, capsys):
-    from assistant import cli
+    from ui import cli
 
     code = cli.main(["--data-dir", str(tmp_path / "d"), "serve", "--host", "0.0.0.0"])
     assert code == serving.ServeError.exit_code
@@ -125,7 +125,7 @@ def test_failed_logins_are_slowed_down_and_a_success_resets():
 def test_a_port_in_use_is_one_line(tmp_path, monkeypatch, capsys):
     import gradio as gr
 
-    from assistant import cli
+    from ui import cli
 
     with gr.Blocks() as tiny:
         gr.Markdown("x")

@@ -60,7 +60,7 @@ def server(tmp_path_factory):
            "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     env.pop("XXGK_CONFIG", None)
     ingest = subprocess.run(
-        [sys.executable, "-c", "import sys; from assistant.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from ui.cli import main; sys.exit(main())",
          "ingest", "--no-progress", *map(str, files)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert ingest.returncode == 0, ingest.stderr

@@ -12,7 +12,7 @@ from conftest import BigramEmbedding
 
 from assistant.answer import Answer, FindingNote
 from assistant.config import load_config
-from assistant.factory import make_assistant, make_index, make_ingestor
+from assistant.factory import make_assistant, make_index
 from assistant.understanding import Catalog, CatalogEntry
 from devtools import samples
 from ingest import template as tpl
@@ -165,14 +165,13 @@ def corpus(tmp_path_factory):
     files = samples.write_corpus(root / "corpus", n_agencies=3, years=(2022, 2023))
     config = load_config(environ={}, data_dir=root / "data")
     index = make_index(config, embedding=BigramEmbedding())
-    ingestor = make_ingestor(config, index=index)
-    library = Library(ingestor, root / "data" / "uploads")
+    assistant = make_assistant(config, index=index)
+    library = Library(assistant, root / "data" / "uploads")
     steps = []
     results = library.add(files, progress=lambda fraction, desc="": steps.append(fraction))
-    assistant = make_assistant(config, store=ingestor.store, index=index)
     series = {a.name: {r.year: r for r in samples.make_series(a.name, (2022, 2023), 0)}
               for a in samples.AGENCIES[:3]}
-    return {"library": library, "assistant": assistant, "store": ingestor.store, "results": results,
+    return {"library": library, "assistant": assistant, "store": assistant.store, "results": results,
             "steps": steps, "series": series, "root": root}
 
 
@@ -196,7 +195,7 @@ def test_real_answer_cites_the_pdf_cell_and_the_preview_highlights_it(corpus):
     assert state.messages[-2]["content"].startswith(f"### {expected} 件")
     [cited] = state.current
     assert cited["source_file"].endswith("qingshi-edu-2023.pdf") and cited["page"] and cited["bbox"]
-    preview = h.preview_source(corpus["store"], cited)
+    preview = h.preview_source(corpus["assistant"], cited)
     assert preview.image is not None and preview.image.info["highlights"] == 1
     assert "黄色框为所引内容" in preview.markdown and "qingshi-edu-2023.pdf · 第" in preview.markdown
     box = BBox(**cited["bbox"])
@@ -223,7 +222,7 @@ def test_passage_quote_is_found_on_the_pdf_page(corpus):
     assert missing.info["highlights"] == 0 and missing.size == image.size
     citation = Citation(record.source_file, record.id, record.agency, record.year, passage.page,
                         passage.section, quote=passage.text)
-    assert "黄色框为所引内容" in h.preview_source(store, citation).markdown
+    assert "黄色框为所引内容" in h.preview_source(corpus["assistant"], citation).markdown
 
 
 def test_html_source_shows_the_passage_in_context(corpus):
@@ -231,7 +230,7 @@ def test_html_source_shows_the_passage_in_context(corpus):
     assert state.messages[-2]["content"].startswith("### ")
     cited = state.current[0]
     assert cited["source_file"].endswith("qingshi-gov-2023.html")
-    preview = h.preview_source(corpus["store"], cited)
+    preview = h.preview_source(corpus["assistant"], cited)
     assert preview.image is None
     assert f"<mark>{cited['quote']}</mark>" in preview.markdown
     assert "一、总体情况" in preview.markdown and "xxgk-dim" in preview.markdown
@@ -239,7 +238,7 @@ def test_html_source_shows_the_passage_in_context(corpus):
 
 def test_missing_pdf_is_said_not_raised(corpus):
     gone = Citation("/nowhere/report.pdf", "x", "某局", 2023, 2, quote="某句话")
-    preview = h.preview_source(corpus["store"], gone)
+    preview = h.preview_source(corpus["assistant"], gone)
     assert preview.image is None and "原文件不存在" in preview.markdown and "某句话" in preview.markdown
 
 
@@ -253,7 +252,7 @@ def test_example_questions_are_all_answered(corpus):
 
 
 def test_finding_questions_reach_the_broken_report(corpus):
-    [finding] = h.findings(corpus["store"])
+    [finding] = h.findings(corpus["assistant"])
     assert (finding.agency, finding.year) == ("望川县发展和改革局", 2023)
     assert "1 份报告有 **1** 处不能自洽" in h.findings_summary([finding])
     assert "均能自洽" in h.findings_summary([])
@@ -266,13 +265,12 @@ def test_finding_questions_reach_the_broken_report(corpus):
 
 
 def test_facts_filters_and_exports(corpus, tmp_path):
-    store = corpus["store"]
-    everything = h.facts(store)
+    everything = h.facts(corpus["assistant"])
     assert len(everything) == 6 * 200
-    rows = h.facts(store, "青石市教育局", "2023", "t3", "new_received", "total")
+    rows = h.facts(corpus["assistant"], "青石市教育局", "2023", "t3", "new_received", "total")
     expected = corpus["series"]["青石市教育局"][2023].number(("t3", "new_received", "total"))
     assert [(r["agency"], r["year"], r["value"]) for r in rows] == [("青石市教育局", 2023, expected)]
-    t4 = h.facts(store, year="2022", row="t4|reconsideration")
+    t4 = h.facts(corpus["assistant"], year="2022", row="t4|reconsideration")
     assert len(t4) == 3 * 5 and {r["row"] for r in t4} == {"reconsideration"}
     assert "共 **1200** 个数据" in h.facts_note(everything) and "前 2000" not in h.facts_note(everything)
     assert len(h.facts_frame(everything * 2)) == h.MAX_SHOWN_FACTS and "导出包含全部" in h.facts_note(everything * 2)
@@ -290,12 +288,12 @@ def test_facts_filters_and_exports(corpus, tmp_path):
 
 
 def test_chart_across_years_and_across_agencies(corpus):
-    store, series = corpus["store"], corpus["series"]
+    series = corpus["series"]
     ref = ("t3", "new_received", "total")
-    by_year = h.chart(store, "t3|new_received|total", h.BY_YEAR, "青石市教育局")
+    by_year = h.chart(corpus["assistant"], "t3|new_received|total", h.BY_YEAR, "青石市教育局")
     assert by_year.kind == "line" and list(by_year.frame["年度"]) == ["2022", "2023"]
     assert list(by_year.frame["数值"]) == [series["青石市教育局"][y].number(ref) for y in (2022, 2023)]
-    by_agency = h.chart(store, "t4|reconsideration|total", h.BY_AGENCY, year="2022")
+    by_agency = h.chart(corpus["assistant"], "t4|reconsideration|total", h.BY_AGENCY, year="2022")
     assert by_agency.kind == "bar" and len(by_agency.frame) == 3 and "2022年" in by_agency.title
     values = dict(zip(by_agency.frame["单位"], by_agency.frame["数值"]))
     assert values["青石市人民政府"] == series["青石市人民政府"][2022].number(("t4", "reconsideration", "total"))
@@ -307,8 +305,9 @@ def test_chart_across_years_and_across_agencies(corpus):
 
 
 @pytest.fixture
-def small_library(ingestor, sample_files, tmp_path):
-    return Library(ingestor, tmp_path / "uploads"), sample_files["files"]
+def small_library(config, ingestor, sample_files, tmp_path):
+    assistant = make_assistant(config, store=ingestor.store, index=ingestor.index)
+    return Library(assistant, tmp_path / "uploads"), sample_files["files"]
 
 
 def test_type_and_size_are_checked_before_any_work(small_library, tmp_path):
@@ -317,7 +316,7 @@ def test_type_and_size_are_checked_before_any_work(small_library, tmp_path):
     bad.write_bytes(b"not a report")
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
-    small = Library(library.ingestor, library.uploads_dir, max_file_bytes=1000)
+    small = Library(library.assistant, library.uploads_dir, max_file_bytes=1000)
     results = small.add([bad, empty, files["text"]])
     assert [r.status for r in results] == ["failed"] * 3
     assert "unsupported file type '.xls'" in results[0].reason and "empty" in results[1].reason
@@ -325,7 +324,7 @@ def test_type_and_size_are_checked_before_any_work(small_library, tmp_path):
     table = h.format_results(results)
     assert "0/3 个文件已入库" in table and "不支持的文件类型" in table and "文件是空的" in table
     assert "文件太大" in table and str(tmp_path) not in table
-    assert not library.uploads_dir.exists() and library.store.reports() == []
+    assert not library.uploads_dir.exists() and library.assistant.store.reports() == []
 
 
 def test_same_file_twice_is_one_report(small_library):
@@ -339,11 +338,11 @@ def test_delete_removes_facts_passages_and_the_kept_copy(small_library):
     library, files = small_library
     [result] = library.add([files["pdf2021"]])
     copy = Path(result.path)
-    assert copy.is_file() and library.store.facts(result.report_id)
+    assert copy.is_file() and library.assistant.store.facts(result.report_id)
     assert library.delete(result.report_id)
-    assert library.store.report(result.report_id) is None
-    assert library.store.facts(result.report_id) == [] and library.store.passages(result.report_id) == []
-    assert library.ingestor.index.count(result.report_id) == 0
+    assert library.assistant.store.report(result.report_id) is None
+    assert library.assistant.store.facts(result.report_id) == [] and library.assistant.store.passages(result.report_id) == []
+    assert library.service.ingestor.index.count(result.report_id) == 0
     assert not copy.exists() and not library.delete(result.report_id)
 
 
@@ -381,8 +380,8 @@ def test_the_app_builds_over_real_backends(corpus):
     assert all(isinstance(font, str) for font in theme()._font + theme()._font_mono)  # no web fonts
     # build_app(assistant) alone: the library works over the assistant's own store and index.
     assert isinstance(build_app(corpus["assistant"]), gr.Blocks)
-    library = Library.beside(corpus["assistant"])
-    assert library.store is corpus["store"] and library.uploads_dir == (corpus["root"] / "data" / "uploads").resolve()
+    library = Library(corpus["assistant"])
+    assert library.service is corpus["assistant"].library and library.uploads_dir == (corpus["root"] / "data" / "uploads").resolve()
     assert {r.report_id for r in library.reports()} == {r.report_id for r in corpus["library"].reports()}
 
 
@@ -406,7 +405,7 @@ def test_real_llm_server_down_is_a_chat_message(corpus):
     config = load_config(environ={}, data_dir=corpus["root"] / "data", llm__enabled=True,
                          llm__base_url="http://127.0.0.1:9/v1", llm__timeout_s=2)
     library = corpus["library"]
-    assistant = make_assistant(config, store=library.store, index=library.ingestor.index)
+    assistant = make_assistant(config, store=library.assistant.store, index=library.service.ingestor.index)
     state = final_state(assistant, "青石市人民政府2023年发布了多少篇政策解读？")
     content = state.messages[-1]["content"]
     assert content.startswith("**出错了**") and "127.0.0.1:9" in content and "llm.enabled" in content
@@ -429,7 +428,7 @@ def test_identical_uploads_are_one_report_and_reuse_the_kept_copy(small_library,
 
 def test_an_upload_of_a_report_ingested_from_the_command_line_keeps_no_second_copy(small_library):
     library, files = small_library
-    [cli_result] = library.ingestor.ingest([files["pdf2019"]])
+    [cli_result] = library.service.ingestor.ingest([files["pdf2019"]])
     [upload] = library.add([files["pdf2019"]])
     assert upload.status == "unchanged" and upload.report_id == cli_result.report_id
     assert not library.uploads_dir.exists() or not any(library.uploads_dir.rglob("*.pdf"))
@@ -445,3 +444,30 @@ def test_a_file_that_breaks_its_reader_fails_alone_and_leaves_no_copy(small_libr
     bad, good = library.add([broken, files["text"]])
     assert bad.failed and "broken.docx" in bad.reason and good.status == "ingested"
     assert not list(library.uploads_dir.rglob("broken.docx"))
+
+
+def test_agencies_printed_two_ways_are_merged_and_renamed_from_the_library(small_library, tmp_path):
+    library, _ = small_library
+    for name, year in (("青石市教育体育局", 2022), ("青石市教育局", 2023)):
+        samples.write_text(samples.make_report(name, year, "2021", seed=year), tmp_path / f"{year}.txt")
+    library.add([tmp_path / "2022.txt", tmp_path / "2023.txt"])
+    table = h.agency_table(library)
+    assert {row[0] for row in table} >= {"青石市教育体育局", "青石市教育局"}
+    ids = {label.split(" · ")[0]: value for label, value in h.library_agency_choices(library)}
+    keep, other = ids["青石市教育局"], ids["青石市教育体育局"]
+
+    assert "未能合并" in h.merge_agencies(library, keep, keep)
+    assert "请选择" in h.merge_agencies(library, keep, None)
+    message = h.merge_agencies(library, keep, other)
+    assert "1 份报告" in message and "青石市教育体育局" in message
+    catalog = library.assistant.catalog()
+    assert catalog.years("青石市教育局") == (2022, 2023)
+    answer = library.assistant.ask("青石市教育局2022年新收政府信息公开申请多少件？")
+    assert answer.value is not None and answer.citations[0].year == 2022
+
+    assert "未能改名" in h.rename_agency(library, keep, "  ")
+    assert "改名为 **青石市教育和体育局**" in h.rename_agency(library, keep, "青石市教育和体育局")
+    [row] = [r for r in h.agency_table(library) if r[-1] == keep]
+    assert row[0] == "青石市教育和体育局（已改名）" and row[3] == "2022、2023"
+    assert "青石市教育体育局" in row[4] and "青石市教育局" in row[4]
+    assert library.assistant.catalog().years("青石市教育和体育局") == (2022, 2023)

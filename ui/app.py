@@ -47,12 +47,11 @@ def launch_options() -> dict:
 
 def build_app(assistant: Assistant, library: Library | None = None, *,
               question_concurrency: int = 8) -> gr.Blocks:
-    """The web app over ``assistant`` (answers) and ``library`` (reports; by default one over
-    the assistant's own store and index); not launched."""
-    library = library or Library.beside(assistant)
+    """The web app over ``assistant`` (answers and reads) and ``library`` (uploads; by default
+    kept beside the assistant's store); not launched."""
+    library = library or Library(assistant)
     questions = {"concurrency_id": "xxgk-questions", "concurrency_limit": question_concurrency}
     reads = {"concurrency_id": "xxgk-reads", "concurrency_limit": question_concurrency}
-    store = library.store
     export_dir = Path(tempfile.mkdtemp(prefix="xxgk-export-"))
 
     def catalog():
@@ -97,7 +96,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                                                type="value", elem_id="xxgk-sources")
                         page = gr.Image(label="原文页面 · Page", type="pil", interactive=False, height=620,
                                         elem_id="xxgk-page", buttons=["download", "fullscreen"], visible=False)
-                        source_text = gr.Markdown(h.preview_source(store, None).markdown, elem_id="xxgk-source-text")
+                        source_text = gr.Markdown(h.preview_source(assistant, None).markdown, elem_id="xxgk-source-text")
 
             # ------------------------------------------------------------ library
             with gr.Tab("报告库 · Library", id="library"):
@@ -131,6 +130,19 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                         confirm = gr.Button("确认删除（表格数据和正文一并删除）", variant="stop", visible=False, scale=2)
                         cancel = gr.Button("取消", visible=False, scale=1)
                     action = gr.Markdown()
+                with gr.Accordion("单位 · Agencies（同一单位写法不同时合并，名称有误时改名）", open=False):
+                    agencies_view = gr.Dataframe(headers=h.AGENCY_HEADERS, interactive=False, wrap=True,
+                                                 max_height=360, elem_id="xxgk-agencies")
+                    with gr.Row():
+                        merge_keep = gr.Dropdown(label="保留的单位 · Keep", choices=[], filterable=True, scale=3)
+                        merge_other = gr.Dropdown(label="并入的单位 · Merge in", choices=[], filterable=True,
+                                                  scale=3)
+                        merge = gr.Button("合并 · Merge", scale=1)
+                    with gr.Row():
+                        rename_pick = gr.Dropdown(label="单位 · Agency", choices=[], filterable=True, scale=3)
+                        rename_to = gr.Textbox(label="新名称 · New name", scale=3)
+                        rename = gr.Button("改名 · Rename", scale=1)
+                    agency_action = gr.Markdown()
 
             # ------------------------------------------------------------ data
             with gr.Tab("数据 · Data", id="data"):
@@ -191,13 +203,16 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                     gr.Dropdown(choices=h.report_choices(library), value=None),
                     gr.Dropdown(choices=h.agency_choices(cat), value=h.ALL),
                     gr.Dropdown(choices=years, value=h.ALL),
-                    h.findings_table(found := h.findings(store)),
+                    h.findings_table(found := h.findings(assistant)),
                     h.findings_summary(found),
                     gr.Dropdown(choices=h.agency_choices(cat), value=h.ALL),
-                    gr.Dropdown(choices=[("最新年度 · Newest", h.ALL)] + years[1:], value=h.ALL))
+                    gr.Dropdown(choices=[("最新年度 · Newest", h.ALL)] + years[1:], value=h.ALL),
+                    h.agency_table(library),
+                    *(gr.Dropdown(choices=h.library_agency_choices(library), value=None) for _ in range(3)))
 
         refreshed = [agency, year, examples, summary, reports, report_pick, f_agency, f_year,
-                     findings_view, findings_summary, c_agency, c_year]
+                     findings_view, findings_summary, c_agency, c_year, agencies_view, merge_keep,
+                     merge_other, rename_pick]
 
         def years_for(chosen):
             return gr.Dropdown(choices=h.year_choices(catalog(), chosen or None), value=h.ALL)
@@ -217,7 +232,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                            gr.skip())
                     continue
                 first = state.current[0] if state.current else None
-                preview = h.preview_source(store, first)
+                preview = h.preview_source(assistant, first)
                 yield (state.messages, state.messages, state.sources, state.current,
                        gr.Radio(choices=h.source_choices(state.current), value=0 if first else None),
                        shown(preview), preview.markdown)
@@ -234,9 +249,9 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         def show_source(index, cited):
             if index is None or not cited or not 0 <= int(index) < len(cited):
-                preview = h.preview_source(store, None)
+                preview = h.preview_source(assistant, None)
             else:
-                preview = h.preview_source(store, cited[int(index)])
+                preview = h.preview_source(assistant, cited[int(index)])
             return shown(preview), preview.markdown
 
         source_pick.input(show_source, [source_pick, current], [page, source_text], **reads)
@@ -246,13 +261,13 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             cited = srcs.get(index)
             if not cited:
                 return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            preview = h.preview_source(store, cited[0])
+            preview = h.preview_source(assistant, cited[0])
             return cited, gr.Radio(choices=h.source_choices(cited), value=0), shown(preview), preview.markdown
 
         chatbot.select(pick_message, sources, [current, source_pick, page, source_text], **reads)
 
         def clear_chat():
-            empty = h.preview_source(store, None)
+            empty = h.preview_source(assistant, None)
             return [], [], {}, [], gr.Radio(choices=[], value=None), shown(empty), empty.markdown
 
         clear.click(clear_chat, None, chat_outputs, queue=False)
@@ -319,12 +334,23 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
         cancel.click(lambda: ("", gr.Button(visible=False), gr.Button(visible=False)), None,
                      [action, confirm, cancel], queue=False)
 
+        def do_merge(keep, other):
+            return (h.merge_agencies(library, keep, other), *refresh())
+
+        merge.click(do_merge, [merge_keep, merge_other], [agency_action, *refreshed], **LIBRARY_CHANGES)
+
+        def do_rename(agency_id, name):
+            return (h.rename_agency(library, agency_id, name), "", *refresh())
+
+        rename.click(do_rename, [rename_pick, rename_to], [agency_action, rename_to, *refreshed],
+                     **LIBRARY_CHANGES)
+
         # ---------------------------------------------------------------- data
 
         fact_filters = [f_agency, f_year, f_table, f_row, f_column]
 
         def show_facts(*filters):
-            rows = h.facts(store, *filters)
+            rows = h.facts(assistant, *filters)
             return h.facts_frame(rows), h.facts_note(rows)
 
         def table_changed(table):
@@ -337,7 +363,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             control.change(show_facts, fact_filters, [facts_view, facts_count], **reads)
 
         def export(fmt, *filters):
-            return gr.File(value=str(h.export_facts(h.facts(store, *filters), fmt, export_dir)), visible=True)
+            return gr.File(value=str(h.export_facts(h.facts(assistant, *filters), fmt, export_dir)), visible=True)
 
         def export_csv(*filters):
             return export("csv", *filters)
@@ -350,7 +376,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         def pick_finding(evt: gr.SelectData):
             row = evt.row_value or []
-            for finding in h.findings(store):
+            for finding in h.findings(assistant):
                 if row and finding.message == row[2] and str(finding.year or "") == str(row[1]) \
                         and (finding.agency or "（未识别）") == row[0]:
                     return finding, f"已选中：{finding.agency} {finding.year}年 · {finding.message}"
@@ -375,7 +401,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                 ask, chat_inputs, chat_outputs, **questions)
 
         def draw(metric_value, by_value, ag, yr):
-            result = h.chart(store, metric_value, by_value, ag, yr)
+            result = h.chart(assistant, metric_value, by_value, ag, yr)
             title = f"{result.title}（单位：{result.unit}）" if result.unit else result.title
             if result.frame.empty:
                 return gr.LinePlot(visible=False), gr.BarPlot(visible=False), result.note

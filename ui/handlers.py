@@ -1,8 +1,8 @@
-"""What the web app's events call: plain functions over the Assistant, the Store and the Library.
+"""What the web app's events call: plain functions over the Assistant and the Library.
 
 Nothing here imports Gradio, so every function can be tested without a browser.
 No retrieval or answer logic lives here: questions go to ``Assistant.stream``;
-this module only formats what comes back and reads the store for the tables.
+this module only formats what comes back and what the service reads for the tables.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from PIL import Image
 
 from assistant.answer import Answer, FindingNote
-from assistant.compute import FACT_FIELDS, consistency_findings, fact_rows
+from assistant.compute import FACT_FIELDS
 from assistant.service import Assistant
 from assistant.understanding import Catalog, language_of
 from ingest import template as tpl
@@ -29,7 +29,6 @@ from ingest.cells import format_number
 from ingest.errors import BackendUnavailable, ConfigError, InputError, StoreError, XxgkError
 from ingest.models import BBox, Citation
 from ingest.pipeline import FileResult, Overrides
-from ingest.store import Store
 
 from .library import Library, ReportRow, display_reason
 from .render import render_page
@@ -334,7 +333,7 @@ class Preview:
     markdown: str
 
 
-def preview_source(store: Store, citation: dict | Citation | None) -> Preview:
+def preview_source(assistant: Assistant, citation: dict | Citation | None) -> Preview:
     """The cited page with the cell or passage marked (PDF), or the passage in its context."""
     if citation is None:
         return Preview(None, "<small>选择一条来源查看原文。Choose a source to see it in the report.</small>")
@@ -361,16 +360,16 @@ def preview_source(store: Store, citation: dict | Citation | None) -> Preview:
         else:
             note = "未能在页面上定位所引文字，显示整页。"
         return Preview(image, f"{head}\n\n<small>{note}</small>\n\n{_quote_md(c.quote)}")
-    return Preview(None, f"{head}\n\n{passage_context(store, c)}")
+    return Preview(None, f"{head}\n\n{passage_context(assistant, c)}")
 
 
 def _quote_md(quote: str) -> str:
     return f"> {_plain(_shorten(quote, 400))}" if quote else ""
 
 
-def passage_context(store: Store, c: Citation, around: int = 1) -> str:
+def passage_context(assistant: Assistant, c: Citation, around: int = 1) -> str:
     """The stored passage that holds the quote, with its neighbours, the quote marked."""
-    passages = [p.passage for p in store.passages(c.report_id)]
+    passages = assistant.passages(c.report_id)
     if not passages:
         return _quote_md(c.quote) or "这份报告的正文不在库中。"
     index = _find_passage(passages, c)
@@ -458,6 +457,50 @@ def library_summary(library: Library) -> str:
     span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else (f"{years[0]}年" if years else "")
     facts = sum(r.facts for r in rows)
     return f"已收录 **{len(rows)}** 份报告，{len(agencies)} 个单位{('，' + span) if span else ''}，共 {facts} 个表格数据。"
+
+
+AGENCY_HEADERS = ["单位", "所属地区", "机关", "已收录年度", "报告中的写法", "编号"]
+
+
+def agency_table(library: Library) -> list[list]:
+    """Every agency the reports were filed under: where it sits, its years, how it is printed."""
+    rows = []
+    for summary in library.agencies():
+        a = summary.agency
+        where = " › ".join(a.path) or ("全国" if a.id.startswith("cn/") else "（地区未识别）")
+        years = "、".join(str(r.year) for r in summary.reports if r.duplicate_of is None and r.year)
+        printed = "、".join(p for p in summary.printings if p != a.name)
+        rows.append([a.name + ("（已改名）" if a.named_by_user else ""), where, a.organ or "",
+                     years or "—", printed, a.id])
+    return rows
+
+
+def library_agency_choices(library: Library) -> list[tuple[str, str]]:
+    """(label, agency id) for the merge and rename pickers; the id tells same names apart."""
+    return [(f"{s.agency.name} · {'、'.join(str(r.year) for r in s.reports if r.year) or '无年度'} · {s.agency.id}",
+             s.agency.id) for s in library.agencies()]
+
+
+def merge_agencies(library: Library, keep: str | None, other: str | None) -> str:
+    """The user's word that two agencies are one; the message says what moved."""
+    if not keep or not other:
+        return "请选择要保留的单位和要并入的单位。<small>Choose both agencies.</small>"
+    try:
+        kept, merged, moved = library.merge_agencies(keep, other)
+    except XxgkError as exc:
+        return f"**未能合并**：{_plain(str(exc))}"
+    return (f"已将 **{_plain(merged.name)}** 并入 **{_plain(kept.name)}**：{moved} 份报告改归后者，"
+            "以后入库的同名报告也归入它。")
+
+
+def rename_agency(library: Library, agency_id: str | None, name: str | None) -> str:
+    if not agency_id:
+        return "请先选择一个单位。<small>Choose an agency.</small>"
+    try:
+        before = library.rename_agency(agency_id, name or "")
+    except XxgkError as exc:
+        return f"**未能改名**：{_plain(str(exc))}"
+    return f"已将 **{_plain(before.name)}** 改名为 **{_plain((name or '').strip())}**，它的报告按新名称回答。"
 
 
 STATUS_TEXT = {"ingested": "✓ 已入库", "unchanged": "✓ 已在库中（未变化）",
@@ -554,13 +597,13 @@ def _row_filter(row: str | None) -> tuple[str | None, str | None]:
     return None, row
 
 
-def facts(store: Store, agency: str | None = None, year: str | int | None = None, table: str | None = None,
+def facts(assistant: Assistant, agency: str | None = None, year: str | int | None = None, table: str | None = None,
           row: str | None = None, column: str | None = None) -> list[dict]:
     agency, year_value = parse_filters(agency, year)
     row_table, row_key = _row_filter(row)
     table = table or row_table or None
-    return fact_rows(store, agency=agency, year=year_value, table=table, row=row_key,
-                     column=column or None)
+    return assistant.facts(agency=agency, year=year_value, table=table, row=row_key,
+                          column=column or None)
 
 
 MAX_SHOWN_FACTS = 2000  # the browser table; exports hold every row
@@ -646,10 +689,10 @@ class FindingRow:
         return f"{self.agency or ''}{self.year or ''}年{label}{c.zh}是多少？"
 
 
-def findings(store: Store) -> list[FindingRow]:
+def findings(assistant: Assistant) -> list[FindingRow]:
     return [FindingRow(record.id, record.agency, record.year, f.check, f.message, f.cells,
                        record.source_file, f.severity)
-            for record, f in consistency_findings(store)]
+            for record, f in assistant.findings()]
 
 
 def findings_summary(rows: Sequence[FindingRow]) -> str:
@@ -705,13 +748,13 @@ class Chart:
     color: str | None = None
 
 
-def chart(store: Store, metric: str, by: str = BY_YEAR, agency: str | None = None,
+def chart(assistant: Assistant, metric: str, by: str = BY_YEAR, agency: str | None = None,
           year: str | int | None = None) -> Chart:
     """A metric across years (one agency or each agency) or across agencies (one year)."""
     table, row, column = (metric or DEFAULT_METRIC).split("|")
     label = tpl.cell_label(table, row, column)
     agency, year_value = parse_filters(agency, year)
-    rows = fact_rows(store, table=table, row=row, column=column)
+    rows = assistant.facts(table=table, row=row, column=column)
     unit = next((r["unit"] for r in rows if r["unit"]), tpl.column(table, column).unit)
     blank = sum(r["value"] is None for r in rows)
     rows = [r for r in rows if r["value"] is not None and r["agency"] and r["year"]]

@@ -1,9 +1,10 @@
-"""The report library behind the web app: upload, list, delete, re-ingest with overrides.
+"""The web app's uploads: files kept on disk, handed to the service's library.
 
 Uploaded files are kept under ``uploads_dir/<first 16 hex of sha256>/<original name>``
-so that two different files with the same name never replace each other, the
-same file uploaded twice is one copy, and every report can be re-ingested and
-previewed later.
+so that two different files with the same name never replace each other, the same
+bytes uploaded twice (or already ingested from elsewhere) are one copy, and every
+report can be re-ingested and previewed later. Ingesting, deleting and correcting
+reports are the service's (``assistant.library``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import ConfigError, InputError, NotFound, XxgkError
+from assistant import AgencySummary, Assistant
+from ingest.errors import InputError, XxgkError
 from ingest.loaders import SUPPORTED_SUFFIXES, check_file
-from ingest.pipeline import FileResult, Ingestor, Overrides, file_hash
-from ingest.store import Store
+from ingest.models import AgencyRecord
+from ingest.pipeline import FileResult, Overrides, file_hash
 
 log = logging.getLogger(__name__)
 
@@ -50,25 +52,14 @@ class ReportRow:
 
 
 class Library:
-    def __init__(self, ingestor: Ingestor, uploads_dir: str | Path, max_file_bytes: int | None = None):
-        self.ingestor = ingestor
-        self.uploads_dir = Path(uploads_dir).resolve()
-        self.max_file_bytes = max_file_bytes or ingestor.max_file_bytes
-        # Ingest writes in one SQLite transaction on a shared connection: one writer at a time.
+    def __init__(self, assistant: Assistant, uploads_dir: str | Path | None = None,
+                 max_file_bytes: int | None = None):
+        self.assistant = assistant
+        self.service = assistant.library
+        self.uploads_dir = Path(uploads_dir or self.service.data_dir / "uploads").resolve()
+        self.max_file_bytes = max_file_bytes or self.service.max_file_bytes
+        # Uploads and corrections from several browser tabs take turns in this process.
         self.lock = threading.RLock()
-
-    @classmethod
-    def beside(cls, assistant) -> Library:
-        """A library over the assistant's own store and passage index; uploads kept next to the store."""
-        if assistant.retriever is None or assistant.retriever.index is None:
-            raise ConfigError("the assistant has no passage index to ingest into; build it with "
-                              "assistant.factory.make_assistant")
-        ingestor = Ingestor(assistant.store, assistant.retriever.index)
-        return cls(ingestor, assistant.store.path.parent / "uploads")
-
-    @property
-    def store(self) -> Store:
-        return self.ingestor.store
 
     @staticmethod
     def supported_suffixes() -> list[str]:
@@ -113,7 +104,7 @@ class Library:
         """One file of an upload: whatever goes wrong is this file's result, and its copy goes."""
         kept = self._keep(path)
         try:
-            result = self.ingestor.ingest([kept], overrides)[0]
+            result = self.service.add([kept], overrides)[0]
         except XxgkError as exc:
             result = FileResult(str(kept), "failed", f"{path.name}: {exc}")
         except Exception as exc:  # never lose the rest of the upload to one file
@@ -127,7 +118,7 @@ class Library:
     def _keep(self, path: Path) -> Path:
         """The copy under uploads/ that the report will point at; bytes already kept are reused."""
         digest = file_hash(path)
-        stored = self.store.report(digest)
+        stored = self.service.report(digest)
         if stored is not None and Path(stored.source_file).is_file():
             return Path(stored.source_file)
         folder = self.uploads_dir / digest[:16]
@@ -147,10 +138,10 @@ class Library:
     def delete(self, report_id: str) -> bool:
         """Remove the report, its facts, passages and findings, and its kept upload copy."""
         with self.lock:
-            record = self.store.report(report_id)
+            record = self.service.report(report_id)
             if record is None:
                 return False
-            self.ingestor.delete(report_id)
+            self.service.delete(report_id)
             self._forget_copy(Path(record.source_file))
         return True
 
@@ -161,7 +152,7 @@ class Library:
             return
         if self.uploads_dir not in resolved.parents:
             return  # ingested from elsewhere (the CLI): not ours to remove
-        if any(Path(r.source_file).resolve() == resolved for r in self.store.reports()):
+        if any(Path(r.record.source_file).resolve() == resolved for r in self.service.reports()):
             return
         resolved.unlink(missing_ok=True)
         if resolved.parent != self.uploads_dir and not any(resolved.parent.iterdir()):
@@ -169,32 +160,30 @@ class Library:
 
     def override(self, report_id: str, agency: str | None, year: int | None) -> FileResult:
         """Re-ingest the kept file with the agency and/or year given (where recognition failed)."""
-        agency = (agency or "").strip() or None
-        year = int(year) if year else None
-        if agency is None and year is None:
-            raise InputError(report_id[:12], "请填写单位名称或年度（give an agency or a year）")
         with self.lock:
-            record = self.store.report(report_id)
-            if record is None:
-                raise NotFound(f"没有这份报告（{report_id[:12]}），它可能已被删除")
-            path = Path(record.source_file)
-            if not path.is_file():
-                raise NotFound(f"原文件已不存在：{path}。请重新上传该文件，并在上传后修改单位或年度。")
-            wanted = Overrides(
-                agency if agency and (agency != record.agency or "agency" in record.overridden) else None,
-                year if year and (year != record.year or "year" in record.overridden) else None)
-            return self.ingestor.ingest([path], wanted)[0]
+            return self.service.reingest(report_id, agency, year)
+
+    def merge_agencies(self, keep: str, other: str) -> tuple[AgencyRecord, AgencyRecord, int]:
+        with self.lock:
+            return self.service.merge_agencies(keep, other)
+
+    def rename_agency(self, agency_id: str, name: str) -> AgencyRecord:
+        with self.lock:
+            return self.service.rename_agency(agency_id, name)
 
     # ------------------------------------------------------------ listing
 
+    def agencies(self) -> list[AgencySummary]:
+        return self.service.agencies()
+
     def reports(self) -> list[ReportRow]:
         rows = []
-        for r in self.store.reports():
-            counts = self.store.counts(r.id)
+        for summary in self.service.reports():
+            r = summary.record
             rows.append(ReportRow(
                 report_id=r.id, agency=r.agency, year=r.year, template=r.template,
-                pages=r.page_count, facts=counts["facts"], passages=counts["passages"],
-                findings=counts["findings"], source_file=r.source_file, kind=r.kind,
+                pages=r.page_count, facts=summary.facts, passages=summary.passages,
+                findings=summary.findings, source_file=r.source_file, kind=r.kind,
                 unknown=tuple(r.unknown), overridden=tuple(r.overridden),
                 problems=tuple(p.get("message", "") for p in r.problems), duplicate_of=r.duplicate_of))
         return rows

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 import sys
 import threading
 import time
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from assistant.config import Config
 from ingest.errors import ConfigError, XxgkError
+from ingest.offline import stay_offline
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -25,13 +25,6 @@ class ServeError(XxgkError):
     """The web app cannot start as asked (address in use, no login on an open address)."""
 
     exit_code = 7
-
-
-def _offline_environment() -> None:
-    # Before gradio is imported: no analytics, no version check, no share tunnel.
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 def login(config: Config) -> tuple[str, str] | None:
@@ -98,18 +91,15 @@ def check_exposure(host: str, auth: tuple[str, str] | None, no_login: bool) -> s
 
 def build(config: Config) -> gr.Blocks:
     """The app for ``config``, not launched."""
-    _offline_environment()
-    from assistant.factory import make_assistant, make_index, make_ingestor, make_store
+    stay_offline()  # before gradio and the models load
+    from assistant.factory import make_assistant
 
     from .app import build_app
     from .library import Library
 
-    store = make_store(config)
-    index = make_index(config)
-    ingestor = make_ingestor(config, store=store, index=index)
-    assistant = make_assistant(config, store=store, index=index)
+    assistant = make_assistant(config)
     assistant.warm_up()  # the first question should not pay for building the indexes
-    library = Library(ingestor, config.data_dir / "uploads", ingestor.max_file_bytes)
+    library = Library(assistant, config.data_dir / "uploads")
     return build_app(assistant, library, question_concurrency=config.server.question_concurrency)
 
 

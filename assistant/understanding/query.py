@@ -17,6 +17,7 @@ from ingest.gazetteer import Gazetteer
 from ingest.normalize import fold_label, normalize_text
 from ingest.recognize import split_place
 
+from ..answer import Language
 from .agencies import AgencyMention, find_agencies_en, find_agencies_zh
 from .catalog import Catalog
 from .cells import Metric, find_metrics
@@ -24,8 +25,6 @@ from .coverage import residual_en, residual_zh
 from .cues import AnswerType, Operation, Threshold, find_cues
 from .spans import Spans
 from .years import find_years
-
-Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)

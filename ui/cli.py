@@ -1,4 +1,4 @@
-"""The `xxgk` command: a thin adapter over the ingest pipeline and the store."""
+"""The `xxgk` command: a thin adapter over the service (``assistant.Assistant`` and its library)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,25 @@ import os
 import sys
 from pathlib import Path
 
+from assistant import Assistant
+from assistant.compute import FACT_FIELDS
+from assistant.config import Config, load_config
+from assistant.evaluation import format_markdown
+from assistant.factory import make_assistant, make_reader
 from ingest import template as tpl
 from ingest.errors import InputError, XxgkError
+from ingest.offline import stay_offline
 from ingest.pipeline import FileResult, Overrides
-from ingest.store import Store
 
-from .compute import FACT_FIELDS, fact_rows
-from .config import Config, load_config
+from .eval_run import evaluate, report_json
 
 EXIT_INGEST_FAILED = 1
 EXIT_SOME_FAILED = 1  # some lines of ask --batch failed
 EXIT_BROKEN_PIPE = 141
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 
 def main(argv: list[str] | None = None) -> int:
+    stay_offline()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -143,16 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- commands
 
 
-def _ingestor(config: Config):
-    from .factory import make_ingestor
-
-    return make_ingestor(config)
-
-
-def _assistant(config: Config):
-    from .factory import make_assistant
-
+def _assistant(config: Config) -> Assistant:
+    """The whole service: questions over facts and passages, and library changes."""
     return make_assistant(config)
+
+
+def _reader(config: Config) -> Assistant:
+    """The service over the fact store alone, for listings (no embedding model to load)."""
+    return make_reader(config)
 
 
 def cmd_ask(args, config: Config) -> int:
@@ -226,8 +225,13 @@ def _batch_item(line: str) -> tuple[dict, str | None]:
 
 
 def format_answer(answer) -> str:
-    """An Answer for a terminal: the text, then numbered sources a person can check."""
+    """An Answer for a terminal: the text, its readings and warnings, then numbered sources."""
     lines = [answer.answer]
+    if answer.readings:
+        lines.append("readings: " + "；".join(answer.readings))
+    for note in answer.findings:
+        if note.message not in answer.answer and note.message_en not in answer.answer:
+            lines.append(f"! {note.message if answer.language == 'zh' else note.message_en}")
     if answer.citations:
         lines.append("来源 / sources:")
     for n, c in enumerate(answer.citations, start=1):
@@ -241,14 +245,14 @@ def format_answer(answer) -> str:
 
 
 def cmd_serve(args, config: Config) -> int:
-    from ui.server import serve
+    from .server import serve  # Gradio loads only for the command that serves
 
     serve(config, host=args.host, port=args.port, no_login=args.no_login)
     return 0
 
 
 def cmd_ingest(args, config: Config) -> int:
-    ingestor = _ingestor(config)
+    library = _assistant(config).library
     overrides = Overrides(args.agency, args.year, args.template)
     missing = [p for p in args.paths if not p.exists()]
     results: list[FileResult] = [FileResult(str(p), "failed", f"{p}: no such file or folder")
@@ -270,7 +274,7 @@ def cmd_ingest(args, config: Config) -> int:
 
     for result in results:  # the missing paths
         progress(result)
-    results += ingestor.ingest([p for p in args.paths if p.exists()], overrides, progress)
+    results += library.add([p for p in args.paths if p.exists()], overrides, progress)
     if bar is not None:
         bar.close()
         for result in results:
@@ -311,30 +315,28 @@ def _print_totals(results: list[FileResult], as_json: bool) -> None:
 
 
 def cmd_reports(args, config: Config) -> int:
-    store = Store(config.sqlite_path)
-    reports = store.reports()
+    reports = _reader(config).library.reports()
     if args.json:
-        for record in reports:
-            print(json.dumps({**record.to_dict(), **store.counts(record.id)}, ensure_ascii=False))
+        for summary in reports:
+            print(json.dumps({**summary.record.to_dict(), **summary.counts}, ensure_ascii=False))
         return 0
     if not reports:
         print("No reports ingested yet. Run: xxgk ingest PATH")
         return 0
-    for record in reports:
-        counts = store.counts(record.id)
+    for summary in reports:
+        record = summary.record
         flags = f" (another copy answers: {record.duplicate_of[:10]})" if record.duplicate_of else ""
         if record.unknown:
             flags += f" ! unknown: {', '.join(record.unknown)}"
         print(f"{record.id[:10]}  {record.agency or '?'}  {record.year or '?'}  "
               f"template {record.template or '?'}  pages {record.page_count or '-'}  "
-              f"facts {counts['facts']}  findings {counts['findings']}  "
+              f"facts {summary.facts}  findings {summary.findings}  "
               f"{record.source_file}{flags}")
     return 0
 
 
 def cmd_facts(args, config: Config) -> int:
-    store = Store(config.sqlite_path)
-    rows = fact_rows(store, agency=args.agency, year=args.year, table=args.table)
+    rows = _reader(config).facts(agency=args.agency, year=args.year, table=args.table)
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -352,23 +354,16 @@ def cmd_facts(args, config: Config) -> int:
     return 0
 
 
-def all_findings(store: Store) -> list[dict]:
-    """Stored findings plus the cross-year carry-over check across every stored pair."""
-    from .compute import consistency_findings
-
-    return [{"report_id": record.id, "agency": record.agency, "year": record.year,
-             "source_file": record.source_file, **finding.__dict__}
-            for record, finding in consistency_findings(store)]
-
-
 def cmd_check(args, config: Config) -> int:
-    store = Store(config.sqlite_path)
-    findings = all_findings(store)
+    service = _reader(config)
+    findings = [{"report_id": record.id, "agency": record.agency, "year": record.year,
+                 "source_file": record.source_file, **finding.__dict__}
+                for record, finding in service.findings()]
     if args.json:
         for finding in findings:
             print(json.dumps(finding, ensure_ascii=False))
         return 0
-    reports = store.reports(include_duplicates=False)
+    reports = [s.record for s in service.library.reports() if s.record.duplicate_of is None]
     if not reports:
         print("No reports ingested yet. Run: xxgk ingest PATH")
         return 0
@@ -383,60 +378,41 @@ def cmd_check(args, config: Config) -> int:
 
 
 def cmd_agencies(args, config: Config) -> int:
-    from .factory import make_store
-
-    store = make_store(config)
+    library = _reader(config).library
     if args.action == "merge":
-        keep, other = _agency_arg(store, args.keep), _agency_arg(store, args.other)
-        moved = store.merge_agencies(keep.id, other.id)
+        keep, other, moved = library.merge_agencies(args.keep, args.other)
         print(f"merged {other.name} ({other.id}) into {keep.name} ({keep.id}): {moved} report(s) moved")
         return 0
     if args.action == "rename":
-        agency = _agency_arg(store, args.agency)
-        store.rename_agency(agency.id, args.name.strip())
+        agency = library.rename_agency(args.agency, args.name)
         print(f"renamed {agency.id}: {agency.name} -> {args.name.strip()}")
         return 0
-    reports = store.reports()
-    for agency in store.agencies():
-        mine = sorted((r for r in reports if r.agency_id == agency.id), key=lambda r: r.year or 0)
-        row = {**agency.to_dict(), "printings": store.printings(agency.id),
+    for summary in library.agencies():
+        agency = summary.agency
+        row = {**agency.to_dict(), "printings": list(summary.printings),
                "reports": [{"id": r.id, "year": r.year, "source_file": r.source_file,
-                            "answers": r.duplicate_of is None} for r in mine]}
+                            "answers": r.duplicate_of is None} for r in summary.reports]}
         if args.json:
             print(json.dumps(row, ensure_ascii=False))
             continue
         where = " > ".join(agency.path) or ("(no division known)" if not agency.id.startswith("cn/") else "national")
-        years = ", ".join(str(r.year) for r in mine if r.duplicate_of is None)
+        years = ", ".join(str(r.year) for r in summary.reports if r.duplicate_of is None)
         print(f"{agency.name}  [{agency.id}]  {where}  · {agency.organ or '?'}  · years {years or '-'}")
-        others = [p for p in row["printings"] if p != agency.name]
+        others = [p for p in summary.printings if p != agency.name]
         if others:
             print(f"    printed as: {'、'.join(others)}")
     return 0
 
 
-def _agency_arg(store: Store, given: str):
-    matches = [a for a in store.agencies() if given in (a.id, a.name)]
-    if len(matches) != 1:
-        raise InputError(given, f"{len(matches)} agencies have this id or name; xxgk agencies lists them")
-    return matches[0]
-
-
 def cmd_delete(args, config: Config) -> int:
-    ingestor = _ingestor(config)
-    matches = [r for r in ingestor.store.reports() if r.id.startswith(args.report_id)]
-    if len(matches) != 1:
-        print(f"xxgk: {len(matches)} reports match '{args.report_id}'; give a longer id prefix "
-              "(xxgk reports lists them)", file=sys.stderr)
-        return 5
-    ingestor.delete(matches[0].id)
-    print(f"deleted {matches[0].id[:10]} {matches[0].agency} {matches[0].year}")
+    library = _assistant(config).library
+    record = library.find(args.report_id)
+    library.delete(record.id)
+    print(f"deleted {record.id[:10]} {record.agency} {record.year}")
     return 0
 
 
 def cmd_eval(args, config: Config) -> int:
-    from .eval_run import evaluate, report_json
-    from .evaluation import format_markdown
-
     run = evaluate(args.gold, config, ingest_dir=args.ingest, baseline=args.baseline, k=args.k,
                    temp_data_dir=args.ingest is not None and args.data_dir is None)
     print(report_json(run.report) if args.json else format_markdown(run.report), end="")
@@ -444,18 +420,15 @@ def cmd_eval(args, config: Config) -> int:
 
 
 def cmd_demo(args, config: Config) -> int:
-    from devtools.samples import write_corpus
+    from devtools.samples import write_corpus  # the demo's generator (and reportlab) is dev-only
 
     out = args.out or (config.data_dir / "sample_corpus")
     paths = write_corpus(out)
     print(f"wrote {len(paths)} sample reports of fictional agencies to {out}")
-    ingestor = _ingestor(config)
+    assistant = _assistant(config)
     # The report files only: the corpus folder also holds its gold.jsonl, which is no report.
-    results = ingestor.ingest(paths, progress=lambda r: print(_summary_line(r), flush=True))
+    results = assistant.library.add(paths, progress=lambda r: print(_summary_line(r), flush=True))
     _print_totals(results, False)
-    from .factory import make_assistant
-
-    assistant = make_assistant(config, store=ingestor.store, index=ingestor.index)
     for question in demo_questions(assistant):
         print(f"\nQ: {question}\n{format_answer(assistant.ask(question))}")
     print("\nNext: .venv/bin/xxgk serve  (the web app on http://127.0.0.1:7860) · "

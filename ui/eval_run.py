@@ -1,6 +1,6 @@
 """The I/O shell of ``xxgk eval``: ingest if asked, ask every gold question in both
 languages, run the baseline if asked, and hand the observations to the pure scoring
-in :mod:`assistant.evaluation`.
+in :mod:`assistant.evaluation`. It calls the service only.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.errors import InputError
-from ingest.models import Citation
-from ingest.store import Store
-
-from .config import Config
-from .evaluation import (
+from assistant import Assistant
+from assistant.baseline import CHUNK_OVERLAP, CHUNK_SIZE, BaselineRAG
+from assistant.config import Config
+from assistant.evaluation import (
     QUESTION_FIELDS,
     UNANSWERABLE,
     EvalReport,
@@ -27,7 +25,9 @@ from .evaluation import (
     Trial,
     build_report,
 )
-from .factory import make_assistant, make_embedding, make_index, make_ingestor, make_store
+from assistant.factory import make_assistant
+from ingest.errors import InputError
+from ingest.models import Citation
 
 REQUIRED_FIELDS = ("id", "answer", "kind")
 
@@ -68,15 +68,15 @@ def read_gold(path: Path) -> list[dict]:
 class CellValues:
     """Stored values of cited table cells, read once per report."""
 
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
         self._maps: dict[str, dict] = {}
 
     def __call__(self, citation: Citation) -> float | None:
         if not (citation.table and citation.row and citation.column):
             return None
         if citation.report_id not in self._maps:
-            self._maps[citation.report_id] = self.store.fact_map(citation.report_id)
+            self._maps[citation.report_id] = self.assistant.cells(citation.report_id)
         fact = self._maps[citation.report_id].get((citation.table, citation.row, citation.column))
         if fact is None:
             return None
@@ -93,7 +93,7 @@ def retrieve_passages(assistant, question: str, k: int) -> list[Retrieved]:
 def ask_gold(assistant, gold: Sequence[dict], *, k: int = 5,
              progress: Callable[[int, int], None] | None = None) -> list[Trial]:
     """Ask each gold question in each language it has; text questions also get hit@k retrieval."""
-    cells = CellValues(assistant.store)
+    cells = CellValues(assistant)
     asks = [(item, field_name, lang) for item in gold for field_name, lang in QUESTION_FIELDS
             if item.get(field_name)]
     trials = []
@@ -118,8 +118,6 @@ def add_baseline(trials: Sequence[Trial], files: Mapping[str, tuple[str | None, 
 
     ``files`` maps each file to its report's (agency, year), so that gold items naming no
     report file can still be matched; the baseline itself never sees them."""
-    from .baseline import CHUNK_OVERLAP, CHUNK_SIZE, BaselineRAG
-
     rag = BaselineRAG(embedding, workdir)
     chunks = rag.add_files(Path(f) for f in files)
     field_of = {language: name for name, language in QUESTION_FIELDS}
@@ -154,31 +152,28 @@ def evaluate(gold_path: Path, config: Config, *, ingest_dir: Path | None = None,
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="xxgk-eval-",
                                                                   ignore_cleanup_errors=True))
             config = config.model_copy(update={"data_dir": Path(tmp) / "data"})
-        embedding = make_embedding(config)
-        store = make_store(config)
-        stack.callback(store.close)
-        index = make_index(config, embedding)
+        assistant = make_assistant(config)
+        stack.callback(assistant.close)
         if ingest_dir is not None:
-            results = make_ingestor(config, store, index).ingest([Path(ingest_dir)])
+            results = assistant.library.add([Path(ingest_dir)])
             counts = Counter(r.status for r in results)
             failed = [r.reason for r in results if r.failed]
             where = "a temporary data directory" if temp_data_dir else str(config.data_dir)
             notes.append(f"ingested {ingest_dir} into {where}: "
                          + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
             notes += [f"ingest failed: {reason}" for reason in failed]
-        records = store.reports()
+        records = [s.record for s in assistant.library.reports()]
         primary = [r for r in records if r.duplicate_of is None]
         notes.append(f"store: {len(primary)} reports ({len(records) - len(primary)} duplicate files "
                      f"not counted twice); embedding {config.embedding.backend}; "
                      f"LLM {'on' if config.llm.enabled else 'off'}")
-        assistant = make_assistant(config, store=store, index=index)
         trials = ask_gold(assistant, gold, k=k, progress=progress)
         if baseline:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(
                 prefix="xxgk-baseline-", ignore_cleanup_errors=True)))
             files = {r.source_file: (r.agency, r.year) for r in sorted(records, key=lambda r: r.source_file)
                      if Path(r.source_file).exists()}
-            trials, note = add_baseline(trials, files, embedding, workdir, k)
+            trials, note = add_baseline(trials, files, assistant.embed, workdir, k)
             notes.append(note)
         report = build_report(trials, k=k, gold=str(gold_path), baseline=baseline, notes=notes)
     return EvalRun(report, failed)
