@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ingest.models import Citation
+from ingest.text import Language
 
 Mode = Literal["facts", "passages", "llm", "none"]
-Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)

@@ -15,65 +15,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ingest import template as tpl
-from ingest.checks import carry_over_findings, check_identities
+from ingest.checks import check_identities
 from ingest.models import Fact, Finding, ReportRecord
 
+from .messages import Miss, agency_not_ingested, no_reports, reports_not_ingested
 from .ports import FactStore
 from .understanding import Catalog, CatalogEntry, Metric, Query, Threshold, asks_money
 
 CellKey = tuple[str, str, str]
 MAX_READINGS = 8  # more possible readings than this: ask instead of answering each
-
-
-# ---------------------------------------------------------------- misses
-
-
-@dataclass(frozen=True)
-class Miss:
-    """The question is about table cells, but they cannot be answered; why, in both languages."""
-
-    reason: str
-    reason_en: str
-    report_ids: tuple[str, ...] = ()
-    clarify: bool = False  # the question needs narrowing; no other route should guess
-    kind: Literal["scope", "template", "unread", "qualifier", "money", "none"] = "none"
-
-
-def not_ingested(name: str, available: Sequence[str] = ()) -> Miss:
-    """An agency the question names that no ingested report belongs to."""
-    if available:
-        shown = "、".join(available[:8]) + ("等" if len(available) > 8 else "")
-        return Miss(f"没有收录“{name}”的年度报告。已收录的该地单位有：{shown}。",
-                    f"No report of {name} has been ingested. Ingested for that place: "
-                    f"{', '.join(available[:8])}{', …' if len(available) > 8 else ''}.", kind="scope")
-    return Miss(f"没有收录“{name}”的年度报告。", f"No report of {name} has been ingested.", kind="scope")
-
-
-# What each table breaks its figures down by: said when a question asks for something else.
-BREAKDOWN = {
-    tpl.T2: ("表二只按事项统计（规章、规范性文件的制发、废止和现行有效件数；行政许可、处罚、强制的处理决定数量；行政事业性收费金额）",
-             "Table 2 counts only by item (rules and normative documents issued, repealed and in force; "
-             "licensing, penalty and coercion decisions; administrative fees)"),
-    tpl.T3: ("表三只按申请人类型（自然人，以及商业企业、科研机构、社会公益组织、法律服务机构、其他组织）和办理结果统计",
-             "Table 3 breaks requests down only by applicant type (natural persons; businesses, research "
-             "institutions, public-interest organisations, legal service agencies, other organisations) "
-             "and by how they were handled"),
-    tpl.T4: ("表四只按行政复议、行政诉讼（未经复议直接起诉、复议后起诉）和结果（维持、纠正、其他、尚未审结）统计",
-             "Table 4 counts only reconsideration and litigation (sued directly or after reconsideration) "
-             "by outcome (upheld, corrected, other, pending)"),
-}
-
-
-def qualifier_miss(query: Query) -> Miss:
-    """The question qualifies a figure in a way the template does not record."""
-    words = "、".join(f"“{w}”" for w in query.residual)
-    words_en = ", ".join(f"'{w}'" for w in query.residual)
-    tables = list(dict.fromkeys(m.table for m in query.metrics)) or [tpl.T3]
-    zh = "；".join(BREAKDOWN[t][0] for t in tables)
-    en = "; ".join(BREAKDOWN[t][1] for t in tables)
-    return Miss(f"年报表格没有按{words}统计：{zh}。正文也没有找到相应的说法，这里不用别的数字代替。",
-                f"The report's tables do not record {words_en}: {en}. The text does not say it either, "
-                "and xxgk does not answer with another figure.", kind="qualifier")
 
 
 # ---------------------------------------------------------------- cells of a metric
@@ -280,11 +230,11 @@ class Calculator:
     def _agencies(self, query: Query, catalog: Catalog) -> list[str] | Miss:
         agencies = list(query.scope_agencies)
         if not agencies and query.unknown_agency:
-            return not_ingested(query.unknown_agency, query.available)
+            return agency_not_ingested(query.unknown_agency, query.available)
         if not agencies:
             agencies = list(catalog.agencies)
         if not agencies:
-            return Miss("还没有收录任何年度报告。", "No reports have been ingested yet.", kind="scope")
+            return no_reports()
         return agencies
 
     def _entries(self, query: Query, catalog: Catalog,
@@ -301,10 +251,7 @@ class Calculator:
                     entries.append(entry)
         if entries:
             return entries, None
-        have = "；".join(f"{a}：{'、'.join(map(str, catalog.years(a))) or '无'}" for a in agencies)
-        return [], Miss(f"没有收录{'、'.join(absent)}年的年度报告（已收录 {have}）。",
-                        f"No report for {', '.join(absent)} has been ingested (available: {have}).",
-                        kind="scope")
+        return [], reports_not_ingested(agencies, query.years, catalog.years)
 
     def facts(self, entry: CatalogEntry) -> dict[CellKey, Fact]:
         return self.store.fact_map(entry.report_id)
@@ -363,24 +310,19 @@ class Calculator:
                 subject = years[0] if years else (available[-1] if available else None)
                 other = subject - 1 if subject else None
             if subject is None or other is None:
-                return Miss(f"没有收录{agency}的年度报告。", f"No report of {agency} has been ingested.",
-                            kind="scope")
+                return agency_not_ingested(agency)
             first, second = catalog.entry(agency, subject), catalog.entry(agency, other)
             missing = [y for y, e in ((subject, first), (other, second)) if e is None]
             if missing:
-                have = "、".join(map(str, catalog.years(agency))) or "无"
-                return Miss(f"比较需要{agency}{'、'.join(map(str, missing))}年的报告，但未收录（已收录：{have}）。",
-                            f"The comparison needs {agency}'s report for "
-                            f"{', '.join(map(str, missing))}, which is not ingested (available: {have}).",
-                            kind="scope")
+                return reports_not_ingested([agency], missing, catalog.years, purpose="比较",
+                                            purpose_en="The comparison")
         else:
             year = years[-1] if years else max(catalog.years())
             a, b = agencies[0], agencies[1]
             first, second = catalog.entry(a, year), catalog.entry(b, year)
             if first is None or second is None:
-                return Miss(f"比较需要{a}和{b}{year}年的报告，但未全部收录。",
-                            f"The comparison needs the {year} reports of {a} and {b}; not all are ingested.",
-                            kind="scope")
+                return reports_not_ingested([a, b], [year], catalog.years, purpose="比较",
+                                            purpose_en="The comparison")
         one = evaluate(first, metric, None, self.facts(first))
         two = evaluate(second, metric, None, self.facts(second))
         if not (one.usable and two.usable):
@@ -404,8 +346,7 @@ class Calculator:
         every = self._many(metric, entries)
         readings = [r for r in every if r.usable]
         if not readings:
-            return self._miss(every) if every else Miss(
-                f"没有收录{year or ''}年的报告。", f"No report for {year or 'that year'} is ingested.", kind="scope")
+            return self._miss(every) if every else reports_not_ingested((), [year] if year else [], catalog.years)
         readings.sort(key=lambda r: r.value or 0, reverse=query.descending)
         shown = readings[: query.top_n] if query.top_n else readings
         over = query.over or "agency"
@@ -446,10 +387,7 @@ class Calculator:
             entries = [e for a in agencies if (e := catalog.entry(a, year)) is not None]
             missing = [a for a in agencies if catalog.entry(a, year) is None]
         if not entries:
-            have = "、".join(map(str, catalog.years(agencies[0]))) if agencies else ""
-            return Miss(f"没有收录{'、'.join(agencies)}这些年份的报告（已收录：{have or '无'}）。",
-                        f"No report of {', '.join(agencies)} for those years is ingested "
-                        f"(available: {have or 'none'}).", kind="scope")
+            return reports_not_ingested(agencies, query.years, catalog.years)
         readings = self._many(metric, entries)
         return Series(query.over or "year", readings, missing)
 
@@ -477,10 +415,10 @@ class Calculator:
         """Does the report add up? Its findings, each with the cells involved."""
         agencies = list(query.scope_agencies)
         if not agencies and query.unknown_agency:
-            return not_ingested(query.unknown_agency, query.available)
+            return agency_not_ingested(query.unknown_agency, query.available)
         entries, missing = self._entries(query, catalog, agencies or catalog.agencies)
         if not entries:
-            return missing or Miss("还没有收录任何年度报告。", "No reports have been ingested yet.")
+            return missing or no_reports()
         findings = consistency_findings(self.store, {e.report_id for e in entries})
         reports = []
         for entry in entries:
@@ -547,24 +485,12 @@ def denominator(metric: Metric) -> Metric:
 
 
 def consistency_findings(store: FactStore, only: set[str] | None = None) -> list[tuple[ReportRecord, Finding]]:
-    """Stored findings of each answering report, plus the carry-over check against the year
-    before, for reports ingested in any order. ``only``: these report ids."""
-    records = store.reports(include_duplicates=False)
-    by_key = {(r.agency_id or r.agency, r.year): r for r in records if r.agency and r.year}
+    """Stored findings of each answering report (the carry-over check across years
+    included: the store keeps it). ``only``: these report ids."""
     out: list[tuple[ReportRecord, Finding]] = []
-    for record in records:
-        if only is not None and record.id not in only:
-            continue
-        stored = [f for _, f in store.findings(record.id)]
-        out += [(record, f) for f in stored]
-        previous = by_key.get((record.agency_id or record.agency, record.year - 1)) if record.year else None
-        if previous is None:
-            continue
-        seen = {f.check for f in stored}
-        for finding in carry_over_findings(store.fact_map(previous.id), store.fact_map(record.id),
-                                           previous.year, record.year):
-            if finding.check not in seen:
-                out.append((record, finding))
+    for record in store.reports(include_duplicates=False):
+        if only is None or record.id in only:
+            out += [(record, f) for _, f in store.findings(record.id)]
     return out
 
 

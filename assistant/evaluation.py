@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.text import fold
+
 from .answer import Answer
 
 UNANSWERABLE = "unanswerable"
@@ -43,26 +45,23 @@ def gold_number(answer: object) -> tuple[float, int] | None:
     return value, decimals
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\s，,。：:“”\"'（）()]", "", text)
-
-
 def is_correct(gold: dict, answer: Answer) -> bool:
-    """Unanswerable: refused. A figure: the answer's value, to the printed precision.
-    Other text: contained in the answer's first line (so a ranking's runner-up does not count)."""
+    """The one definition of a right answer, citations aside.
+
+    Unanswerable: refused. A figure: the answer's value, to the printed precision (a
+    refusal on an answerable question is wrong). Other text: contained in the answer's
+    first line (so a ranking's runner-up does not count)."""
     expected = gold["answer"]
     if expected == UNANSWERABLE:
         return answer.abstained
     if answer.abstained:
         return False
-    number = gold_number(expected)
-    if number is not None and answer.value is not None:
-        value, decimals = number
-        return round(answer.value, decimals) == round(value, decimals)
-    first = _fold(answer.answer.splitlines()[0] if answer.answer else "")
-    if number is not None and isinstance(expected, (int, float)):
-        return False
-    return _fold(str(expected)) in first
+    if gold_number(expected) is not None:
+        if answer.value is not None:
+            return number_matches(expected, answer.value)
+        if isinstance(expected, (int, float)):
+            return False
+    return text_contains(expected, answer.answer.splitlines()[0] if answer.answer else "")
 
 
 @dataclass
@@ -130,13 +129,8 @@ def number_matches(expected: object, value: float | None) -> bool:
 
 def text_contains(expected: object, text: str) -> bool:
     """Normalised containment: punctuation, quotes and spaces ignored."""
-    needle = _fold(str(expected))
-    return bool(needle) and needle in _fold(text)
-
-
-def answer_matches(gold: dict, answer: Answer) -> bool:
-    """The answer itself, citations aside (``is_correct``); a refusal on an answerable question is wrong."""
-    return is_correct(gold, answer)
+    needle = fold(str(expected), punctuation=True)
+    return bool(needle) and needle in fold(text, punctuation=True)
 
 
 def from_gold_report(gold: dict, source_file: str, agency: str | None = None,
@@ -284,7 +278,7 @@ def describe_citation(c) -> str:
 def judge(trial: Trial, k: int) -> Outcome:
     gold, answer = trial.gold, trial.answer
     unanswerable = gold["answer"] == UNANSWERABLE
-    answer_ok = answer_matches(gold, answer)
+    answer_ok = is_correct(gold, answer)
     citation_ok = citation_correct(gold, answer, trial.cell_values)
     correct = answer_ok if unanswerable else answer_ok and bool(citation_ok)
     if correct:

@@ -1,6 +1,6 @@
 """Pick the sentence of retrieved passages that answers a question, or none.
 
-Pure functions over strings (jieba's dictionaries are read once, lazily). A
+Pure functions over strings. A
 sentence is accepted only when it holds every salient term of the question:
 agency names and years the caller already filtered on (``ignore``) and words
 that frame any question about a report (政府信息公开, 报告, 多少 ...) do not
@@ -10,248 +10,28 @@ term list (:data:`EN_ZH`) and, when given, the multilingual embedding.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.normalize import normalize_text
+from ingest.domain import words
+from ingest.text import COUNT_UNITS, fold, idf_table, language_of, normalize_text, parse_number, segmenter
 
 from .answer import Evidence
 from .bilingual import chinese_for
 
-# ---------------------------------------------------------------- jieba, loaded once
+# ---------------------------------------------------------------- vocabulary (ingest/domain/words.yaml)
 
-# Words of the disclosure template that jieba's general dictionary cuts apart.
-DOMAIN_WORDS: tuple[str, ...] = (
-    "政府信息公开", "政务公开", "依申请公开", "主动公开", "信息处理费", "政务新媒体", "网络问政",
-    "规范性文件", "行政规范性文件", "行政复议", "行政诉讼", "政策解读", "新闻发布会", "微信公众号",
-    "政府网站", "门户网站", "年度报告", "政府信息", "公开指南", "依申请", "视频号", "政府公报",
-    "结转下年度", "上年结转", "处理决定", "行政许可", "行政处罚", "行政强制", "集中采购",
-)
+_WORDS = words()
+EN_ZH = _WORDS.en.glossary  # English phrase -> Chinese spellings a report may use
+GENERIC = _WORDS.zh.report_framing  # words with (almost) no evidence for a particular question
+QUESTION_WORDS = _WORDS.zh.closed | _WORDS.zh.asks_other  # dropped from the question altogether
+EN_DROPPED = _WORDS.en.closed | _WORDS.en.report_framing  # no Chinese to match them against
+ZH_SYNONYMS = _WORDS.zh.synonyms  # question words -> how reports spell them
 
-_lock = threading.Lock()
-_tokenizer = None
-_idf: dict[str, float] = {}
-
-
-def segmenter():
-    """Our own jieba.Tokenizer (the global one is left alone), initialised once."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                for word in DOMAIN_WORDS:
-                    tokenizer.add_word(word, freq=20000)
-                _tokenizer = tokenizer
-    return _tokenizer
-
-
-def _idf_table() -> dict[str, float]:
-    global _idf
-    if not _idf:
-        with _lock:
-            if not _idf:
-                import jieba.analyse
-
-                _idf = dict(jieba.analyse.default_tfidf.idf_freq)
-    return _idf
-
-
-# ---------------------------------------------------------------- vocabulary (data)
-
-# English phrase -> Chinese spellings a report may use (any one matches).
-EN_ZH: dict[str, tuple[str, ...]] = {
-    "processing fee": ("信息处理费", "处理费"),
-    "information processing fee": ("信息处理费", "处理费"),
-    "fee": ("收费", "费"),
-    "charge": ("收费", "费"),
-    "collect": ("收取", "收费"),
-    "new media": ("新媒体",),
-    "new-media": ("新媒体",),
-    "followers": ("关注", "粉丝"),
-    "subscribers": ("关注", "粉丝"),
-    "website": ("网站",),
-    "web site": ("网站",),
-    "portal": ("门户网站", "网站"),
-    "wechat": ("微信",),
-    "weibo": ("微博",),
-    "in charge": ("负责",),
-    "responsible": ("负责",),
-    "problem": ("问题", "不足", "差距"),
-    "shortcoming": ("问题", "不足", "差距"),
-    "weakness": ("问题", "不足", "差距"),
-    "first": ("一是", "第一", "首先"),
-    "second": ("二是", "第二", "其次"),
-    "third": ("三是", "第三"),
-    "proactively publish": ("主动公开",),
-    "proactively disclose": ("主动公开",),
-    "proactively released": ("主动公开",),
-    "proactive disclosure": ("主动公开",),
-    "publish": ("发布", "公开"),
-    "release": ("发布", "公开"),
-    "review": ("审核", "审查"),
-    "normative documents": ("规范性文件",),
-    "normative-document": ("规范性文件",),
-    "currently valid": ("现行有效",),
-    "in force": ("现行有效",),
-    "online inquiries": ("网络问政",),
-    "online public inquiries": ("网络问政",),
-    "handle": ("受理", "办理", "处理"),
-    "training": ("培训",),
-    "trainings": ("培训",),
-    "policy interpretation": ("政策解读", "解读"),
-    "policy interpretations": ("政策解读", "解读"),
-    "press conference": ("新闻发布会", "发布会"),
-    "budget": ("预算",),
-    "average": ("平均",),
-    "response time": ("答复时间", "答复时限", "办理时限", "答复"),
-    "traffic": ("访问量", "浏览量", "访问"),
-    "visits": ("访问量", "浏览量", "访问"),
-    "page views": ("浏览量", "访问量"),
-    "procurement": ("采购",),
-    "amount": ("金额", "数额"),
-    "requests": ("申请",),
-    "applications": ("申请",),
-    "receive": ("收到", "受理"),
-    "carried over": ("结转",),
-    "carried forward": ("结转",),
-    "administrative reconsideration": ("行政复议",),
-    "reconsideration": ("复议",),
-    "lawsuit": ("诉讼",),
-    "litigation": ("诉讼",),
-    "accountability": ("责任追究", "问责"),
-    "batches": ("批次",),
-    "batch": ("批次",),
-    "sampling": ("抽检", "抽查", "抽样"),
-    "inspection": ("检查", "抽检"),
-    "agricultural products": ("农产品",),
-    "agricultural product": ("农产品",),
-    "articles": ("文章",),
-    "videos": ("视频",),
-    "bulletin": ("公报",),
-    "gazette": ("公报",),
-    "catalogue": ("目录",),
-    "guide": ("指南",),
-    "hotline": ("热线",),
-    "suggestions": ("建议",),
-    "proposals": ("提案",),
-    "satisfaction": ("满意",),
-    "leading group": ("领导小组",),
-    "assessment": ("考核", "评估"),
-    "database": ("库",),
-    "operate": ("运维", "运营", "运行"),
-    "operation": ("运维", "运营", "运行"),
-    "administrative": ("行政",),
-    "organise": ("组织", "开展", "举办"),
-    "organize": ("组织", "开展", "举办"),
-    "close": ("关停", "关闭", "注销"),
-    "shut down": ("关停", "关闭", "注销"),
-    "hearing": ("听证",),
-    "live broadcast": ("直播",),
-    "livestream": ("直播",),
-    "short video": ("短视频", "视频"),
-    "email": ("邮箱", "电子邮件"),
-    "e-mail": ("邮箱", "电子邮件"),
-    "address": ("地址",),
-    "phone": ("电话",),
-    "telephone": ("电话",),
-    "postcode": ("邮编",),
-    "contact": ("联系",),
-    "fiscal": ("财政",),
-    "personnel": ("人事",),
-    "appointment": ("任免", "任命"),
-    "rules": ("规章",),
-    "regulations": ("规章", "规定"),
-    "approve": ("审批", "批准"),
-    "licensing": ("许可",),
-    "penalty": ("处罚",),
-    "penalties": ("处罚",),
-    "quarterly": ("季度",),
-    "inspections": ("检查",),
-    "supervision": ("监督", "检查"),
-    "evaluation": ("评估", "评议"),
-    "third party": ("第三方",),
-    "pass rate": ("合格率",),
-    "qualified": ("合格",),
-    "improvement": ("改进", "整改"),
-    "measures": ("措施",),
-    "plan": ("规划", "计划"),
-    "plans": ("规划", "计划"),
-    "interpretation": ("解读",),
-    "views": ("观看", "浏览"),
-    "likes": ("点赞",),
-    "original": ("原创",),
-    "special column": ("专栏",),
-    "column": ("栏目", "专栏"),
-    "epidemic": ("疫情",),
-    "tax": ("税",),
-    "enterprise": ("企业",),
-    "enterprises": ("企业",),
-    "business": ("企业",),
-}
-
-# Words that frame any question about a report, and function words: they carry
-# (almost) no evidence that a sentence answers this particular question.
-GENERIC: frozenset[str] = frozenset({
-    "政府信息公开", "政府信息", "信息公开", "政务公开", "政府", "信息", "公开", "政务", "工作",
-    "报告", "年报", "年度报告", "年度", "本年度", "本年", "今年", "当年", "全年", "年底", "年末",
-    "列出", "提到", "提及", "显示", "表示", "介绍", "说明", "披露", "载明", "记载", "写明",
-    "根据", "按照", "有关", "相关", "方面", "情况", "一共", "共计", "总共", "合计", "总计", "累计",
-    "截至", "截止", "目前", "现在", "期间", "全部", "各类", "所有", "其中", "进行", "开展",
-    "本机关", "本单位", "我局", "我市", "我区", "我县", "机关", "单位", "部门",
-})
-
-# Question words and particles: dropped from the question altogether.
-QUESTION_WORDS: frozenset[str] = frozenset({
-    "多少", "几", "几个", "什么", "哪些", "哪个", "哪里", "哪", "谁", "如何", "怎样", "怎么",
-    "是否", "吗", "呢", "吧", "请问", "是", "有", "的", "了", "在", "和", "与", "及", "等", "为",
-    "对", "将", "把", "被", "由", "之", "其", "或", "并", "也", "都", "而", "以", "于", "从",
-    "向", "到", "这", "那", "该", "各", "个", "多", "少", "共", "一", "年", "月", "日", "时",
-    "号", "中", "上", "下", "内", "后", "前", "即", "达", "约",
-    "哪天", "哪一天", "何时", "什么时候", "几时", "几月", "几号", "哪年", "哪月",
-})
-
-# English framing words: as GENERIC, but dropped (no Chinese to match them against).
-EN_GENERIC: frozenset[str] = frozenset(
-    "government governments information disclosure disclose disclosed report reports reported "
-    "year years work list lists listed hold held have make made get got run ran carry carried "
-    "out end according total number count amount figure state stated say said mention mentioned "
-    "give given show shown there any all some also still please tell agency bureau office "
-    "commission department municipal county city province provincial people".split())
-
-EN_STOPWORDS: frozenset[str] = frozenset(
-    "a an the of in on at to for by with from as and or is are was were be been did do does "
-    "has have had how many much what which who whom whose when where why it its this that "
-    "these those their across via through into than per can could would should may might must "
-    "will shall you your we our they them he she his her about regarding concerning".split())
-
-# Question words -> how reports spell them (reports enumerate with 一是/二是, questions
-# ask for 第一个; a report's 不足 is the question's 问题).
-ZH_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "第一个": ("一是", "第一", "首先"), "第一": ("一是", "第一", "首先"), "首先": ("一是", "第一", "首先"),
-    "第二个": ("二是", "第二", "其次"), "第二": ("二是", "第二", "其次"),
-    "第三个": ("三是", "第三"), "第三": ("三是", "第三"),
-    "问题": ("问题", "不足", "差距", "短板"), "不足": ("问题", "不足", "差距", "短板"),
-    "负责": ("负责", "分管", "主管"),
-    "粉丝": ("粉丝", "关注"), "关注": ("关注", "粉丝"),
-    "处理费": ("处理费", "信息处理费"),
-    "收到": ("收到", "受理", "接收"), "受理": ("受理", "收到", "接收"),
-}
-
-UNITS = ("万人次", "人次", "万元", "亿元", "元", "批次", "个工作日", "工作日", "个", "件", "条", "次",
-         "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部", "册", "种", "类",
-         "门", "%", "％")
-_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+_UNIT_RE = "|".join(re.escape(u) for u in COUNT_UNITS)
 _NUMBER = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 # A Chinese numeral starts with a digit or 十: 千家万户 is not a count.
 _CN_NUMBER = r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*"
@@ -277,7 +57,6 @@ _PERSON = re.compile(r"(?:副?(?:局长|主任|秘书长|市长|县长|区长|�
 _NEGATION = re.compile(r"无|未|没有|不存在|零")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 _FULL_STOP = re.compile(r"(?<=[。！？!?])|\n+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 # Tuned on ../shared/corpus and the generated sample corpus (scripts/calibrate_passages.py).
@@ -311,11 +90,6 @@ class _Term:
 # ---------------------------------------------------------------- text helpers
 
 
-def fold(text: str) -> str:
-    """Text for matching: NFKC, lower case, no spaces, no markdown emphasis."""
-    return re.sub(r"[\s*_`]+", "", normalize_text(text).lower())
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences end at 。！？； (kept) and at line breaks; a sentence stays whole."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s and len(s.strip()) >= 2]
@@ -332,8 +106,7 @@ def _sentences_in_context(text: str) -> list[tuple[str, str]]:
 
 
 def is_english(text: str) -> bool:
-    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return letters > 2 * len(_CJK.findall(text))
+    return language_of(text) == "en"
 
 
 def strip_ignored(question: str, ignore: Sequence[str]) -> str:
@@ -347,7 +120,7 @@ def term_weight(term: str) -> float:
     """IDF-like weight in (0, 1]; framing words weigh little, unknown words much."""
     if term in GENERIC:
         return 0.1
-    idf = _idf_table().get(term)
+    idf = idf_table().get(term)
     weight = min(idf, 12.0) / 12.0 if idf else 0.85
     if len(term) == 1:
         weight *= 0.4
@@ -367,8 +140,7 @@ def question_terms(question: str) -> list[_Term]:
         text = _english_terms(text, terms)
         for word in re.findall(r"[A-Za-z][A-Za-z'&]*", text):
             lower = word.lower()
-            if (len(word) > 2 and not word[0].isupper() and lower not in EN_STOPWORDS
-                    and lower not in EN_GENERIC and not _is_unit_noun(lower)):
+            if (len(word) > 2 and not word[0].isupper() and lower not in EN_DROPPED and not _is_unit_noun(lower)):
                 # CC-CEDICT's Chinese for the word, when it has any: found, it counts for the sentence.
                 forms = tuple(fold(f) for f in chinese_for(lower) if len(f) >= 2)
                 terms.setdefault(lower, _Term(lower, forms, UNCHECKABLE_WEIGHT, False))
@@ -465,32 +237,8 @@ def quantities(sentence: str) -> list[Quantity]:
 
 
 def _to_float(raw: str) -> float | None:
-    digits = re.sub(r"[,，]", "", raw)
-    try:
-        return float(digits)
-    except ValueError:
-        return _chinese_number(raw)
-
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-_CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
-
-
-def _chinese_number(raw: str) -> float | None:
-    total, section, digit = 0, 0, None
-    for ch in raw:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in ("万", "亿"):
-            total = (total + section + (digit or 0)) * _CN_SCALES[ch]
-            section, digit = 0, None
-        elif ch in _CN_SCALES:
-            section += (1 if digit is None else digit) * _CN_SCALES[ch]
-            digit = None
-        else:
-            return None
-    return float(total + section + (digit or 0))
+    value = parse_number(raw)
+    return float(value) if value is not None else None
 
 
 def quantity_in(sentence: str, question: str) -> tuple[float, str] | None:

@@ -8,7 +8,6 @@ from another file) are never returned. An empty report filter returns nothing.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -22,29 +21,13 @@ from pydantic import ConfigDict, PrivateAttr
 
 from ingest.index import PassageIndex
 from ingest.models import Citation, ReportRecord, StoredPassage
-from ingest.normalize import normalize_text
 from ingest.store import Store
+from ingest.text import search_tokens, segmenter
 
 from .answer import Evidence
-from .extract import expansions, segmenter
+from .extract import expansions
 
 log = logging.getLogger(__name__)
-
-STOPWORDS: frozenset[str] = frozenset(
-    "的 了 是 在 和 与 及 等 有 为 对 将 把 被 由 之 其 或 并 也 都 而 以 于 从 向 到 这 那 该 各 "
-    "个 中 上 下 内 后 前 即 吗 呢 吧 啊 请问 多少 什么 哪些 哪个 谁 如何 怎样 怎么 是否 "
-    "a an the of in on at to for by with from as and or is are was were be been did do does "
-    "has have had how many much what which who whom this that these those it its".split())
-_WORD = re.compile(r"\w", re.UNICODE)
-
-
-def tokenize(text: str) -> list[str]:
-    """jieba search-mode tokens of normalised, lower-cased text, without punctuation,
-    whitespace and stopwords; ASCII words and numbers are kept."""
-    text = normalize_text(text).lower()
-    return [t for t in (tok.strip() for tok in segmenter().lcut_for_search(text))
-            if t and _WORD.search(t) and t not in STOPWORDS]
-
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -150,7 +133,7 @@ class HybridRetriever(BaseRetriever):
             query = query.replace(item, " ")
         # English words never match Chinese passages, and reports say 一是 where a
         # question says 第一个: add the Chinese spellings and synonyms.
-        return tokenize(query) + [t for form in expansions(query) for t in tokenize(form)]
+        return search_tokens(query) + [t for form in expansions(query) for t in search_tokens(form)]
 
     @staticmethod
     def _bm25(snap: _Snapshot, tokens: list[str], allowed: list[str], depth: int) -> list[int]:
@@ -210,7 +193,7 @@ def _build(signature: tuple, records: list[ReportRecord], store: Store,
     for gone in tokens.keys() - {p.passage.text for p in passages}:
         del tokens[gone]
     corpus = [tokens[p.passage.text] if p.passage.text in tokens
-              else tokens.setdefault(p.passage.text, tokenize(p.passage.text)) for p in passages]
+              else tokens.setdefault(p.passage.text, search_tokens(p.passage.text)) for p in passages]
     # BM25Okapi divides by the corpus size; an empty store has no index.
     bm25 = BM25Okapi(corpus) if any(corpus) else None
     return _Snapshot(signature=signature, passages=tuple(passages), records=primary,

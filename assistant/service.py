@@ -20,9 +20,10 @@ from ingest.text import addresses_model
 
 from .answer import Answer, Evidence
 from .bilingual import chinese_for
-from .compute import Calculator, Miss, consistency_findings, fact_rows, not_ingested, qualifier_miss
+from .compute import Calculator, consistency_findings, fact_rows
 from .extract import Extract, answer_span, extract_answer, quantity_in
 from .library import ReportLibrary
+from .messages import Miss, agency_not_ingested, no_reports, not_recorded, reports_not_ingested
 from .ports import Answerer, Embedding, FactStore, PassageSearch, ReportWriter
 from .render import Renderer
 from .understanding import Catalog, CatalogEntry, Query, parse_question
@@ -130,8 +131,8 @@ class Assistant:
         catalog = self.catalog()
         query = parse_question(question, catalog, agency=agency, year=year)
         if not catalog.entries:
-            yield from _pieces(_abstain(query, "还没有收录任何年度报告。请先运行 xxgk ingest 文件夹。",
-                                        "No reports are ingested yet. Run: xxgk ingest FOLDER"))
+            empty = no_reports(how_to_add="请先运行 xxgk ingest 文件夹。", how_to_add_en=" Run: xxgk ingest FOLDER")
+            yield from _pieces(_abstain(query, empty.reason, empty.reason_en))
             return
         facts = self.table_answer(query, catalog)
         final = self._deterministic(query, catalog, facts)
@@ -164,7 +165,7 @@ class Assistant:
             return passage
         if isinstance(facts, Answer):
             # Content words no table term explains: another cell would answer another question.
-            return self._abstention(query, catalog, qualifier_miss(query))
+            return self._abstention(query, catalog, not_recorded(query.residual, [m.table for m in query.metrics]))
         return self._abstention(query, catalog, facts)
 
     # ------------------------------------------------------------ routes
@@ -266,15 +267,12 @@ class Assistant:
         if isinstance(facts, Miss):
             return _abstain(query, facts.reason, facts.reason_en)
         if query.unknown_agency and not query.agencies:
-            miss = not_ingested(query.unknown_agency, query.available)
+            miss = agency_not_ingested(query.unknown_agency, query.available)
             return _abstain(query, miss.reason, miss.reason_en)
         agencies = list(query.scope_agencies)
         if agencies and query.years and not catalog.report_ids(agencies, query.years):
-            have = "；".join(f"{a}：{'、'.join(map(str, catalog.years(a))) or '无'}" for a in agencies)
-            return _abstain(query, f"没有收录{'、'.join(agencies)}{'、'.join(map(str, query.years))}年的报告"
-                                   f"（已收录 {have}）。",
-                            f"No report of {', '.join(agencies)} for {', '.join(map(str, query.years))} "
-                            f"is ingested (available: {have}).")
+            miss = reports_not_ingested(agencies, query.years, catalog.years)
+            return _abstain(query, miss.reason, miss.reason_en)
         scope = "、".join(f"{a}" for a in agencies) or f"全部{len(catalog.agencies)}个单位"
         years = "、".join(map(str, query.years))
         scope_zh = f"{scope}{years + '年' if years else ''}的报告"

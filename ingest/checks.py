@@ -89,6 +89,9 @@ def prose_findings(facts: Mapping[FactKey, Fact], passages: Iterable[Passage]) -
     return findings
 
 
+CARRY_OVER = "carry_over"  # the check key's prefix: carry_over:<column>
+
+
 def carry_over_findings(previous: Mapping[FactKey, Fact], current: Mapping[FactKey, Fact],
                         previous_year: int, current_year: int) -> list[Finding]:
     """Identity 5: 上年结转 of year N = 结转下年度继续办理 of year N-1, per column."""
@@ -101,7 +104,7 @@ def carry_over_findings(previous: Mapping[FactKey, Fact], current: Mapping[FactK
         if before.value == now.value:
             continue
         findings.append(Finding(
-            check=f"carry_over:{col.key}",
+            check=f"{CARRY_OVER}:{col.key}",
             message=f"表三「{col.zh}」列：{current_year}年上年结转为 {format_number(now.value or 0)}，"
                     f"但{previous_year}年结转下年度继续办理为 {format_number(before.value or 0)}",
             message_en=f"Table 3, {col.en}: carried over into {current_year} is "

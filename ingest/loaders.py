@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import InputError, UnsupportedFile
 from .models import BBox, Block, Cell, Document
-from .normalize import normalize_text
+from .text import normalize_text
 
 SUPPORTED_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx",
                       ".txt": "text", ".md": "text", ".markdown": "text"}

@@ -17,8 +17,8 @@ from difflib import SequenceMatcher
 from . import template as tpl
 from .cells import parse_value
 from .models import Block, Cell, Fact, Problem
-from .normalize import fold_keep_spaces, fold_label
 from .rows import LogicalRow, logical_rows
+from .text import fold_keep_spaces, fold_label
 
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．,，])")
 _ITEM = re.compile(r"第二十条第?（([一二三四五六七八九十]+)）项")

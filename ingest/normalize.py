@@ -1,27 +1,13 @@
-"""Text normalisation: pure functions over strings and lines."""
+"""The layout of extracted text: page marks, headings, wrapped lines, prose punctuation.
+
+Pure functions over strings and lines; character folding is in ingest.text.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# CJK Radicals Supplement characters that NFKC leaves alone but browsers' PDF
-# printing emits in place of the ordinary character.
-_RADICALS = {
-    "⺠": "民", "⻓": "长", "⻔": "门", "⻅": "见", "⻛": "风", "⻋": "车", "⻚": "页",
-    "⻜": "飞", "⻢": "马", "⻥": "鱼", "⻦": "鸟", "⻩": "黄", "⻰": "龙", "⻬": "齐",
-    "⻉": "贝", "⻈": "讠", "⻆": "角", "⻄": "西", "⻘": "青", "⻝": "食", "⻨": "麦",
-    "⻮": "齿", "⻪": "黾", "⺟": "母", "⺢": "水", "⺮": "竹", "⻗": "雨", "⻁": "虎",
-    "⻂": "衣", "⺁": "厂", "⺇": "几", "⺊": "卜", "⺌": "小", "⺍": "小", "⺕": "彐",
-    "⺗": "心", "⺝": "月", "⺤": "爪", "⺧": "牛", "⺨": "犬", "⺩": "王", "⺫": "目",
-    "⺬": "示", "⺯": "糸", "⺰": "纟", "⺳": "网", "⺶": "羊", "⺷": "羊", "⺹": "老",
-    "⺻": "聿", "⺼": "肉", "⻊": "足", "⻏": "阝", "⻖": "阝", "⻟": "食", "⻤": "鬼",
-    "⻧": "麦", "⻯": "龙", "⻳": "龟",
-}
-_RADICAL_TABLE = str.maketrans(_RADICALS)
-# NFKC turns these into ASCII, which breaks the look of Chinese labels and
-# makes "（一）" and "(一)" differ; fold them back to full width.
-_FULLWIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"})
+from .text import normalize_text
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN = re.compile(
@@ -37,24 +23,6 @@ _HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)"
     r"|\d+[.、．]\D|第[一二三四五六七八九十]+[章节部分]|附件|附表)"
 )
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, CJK radical look-alikes, full-width brackets; keeps line breaks."""
-    text = unicodedata.normalize("NFKC", text).translate(_RADICAL_TABLE)
-    text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
-def fold_label(text: str) -> str:
-    """A label as the template data spells it: no spaces, full-width brackets."""
-    text = normalize_text(text).translate(_FULLWIDTH)
-    return re.sub(r"\s+", "", text)
-
-
-def fold_keep_spaces(text: str) -> str:
-    """Like fold_label, but spaces stay: they separate run-together table cells."""
-    return normalize_text(text).translate(_FULLWIDTH)
 
 
 def join_cjk_spaces(text: str) -> str:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from . import template as tpl
 from .cells import format_number
 from .models import Block, Fact, Passage
-from .normalize import clean_prose, fold_keep_spaces, is_page_mark, wrapped_paragraphs
+from .normalize import clean_prose, is_page_mark, wrapped_paragraphs
+from .text import fold_keep_spaces
 
 _SECTION_NUMBER = r"[一二三四五六七八九十]+、"
 _SECTION_HEADING = re.compile(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import template as tpl
 from .agency import identify
-from .checks import carry_over_findings, identity_findings, prose_findings
+from .checks import identity_findings, prose_findings
 from .errors import InputError
 from .gazetteer import Gazetteer
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
@@ -298,7 +298,7 @@ class Ingestor:
     def _save(self, path: Path, report_id: str, parsed: ParsedReport, overrides: Overrides,
               started: float) -> FileResult:
         meta = parsed.meta
-        findings = list(parsed.findings) + self._carry_over(meta, parsed)
+        findings = list(parsed.findings)  # the store adds the carry-over check across years
         replaced = [r.id for r in self.store.reports_for_source(str(path)) if r.id != report_id]
         index_key = secrets.token_hex(4)
         record = ReportRecord(
@@ -341,19 +341,10 @@ class Ingestor:
         return FileResult(
             str(path), "ingested", report_id=report_id, agency=outcome.agency, year=meta.year,
             template=meta.template, pages=meta.page_count, facts=len(parsed.facts),
-            passages=len(passages), findings=len(findings),
+            passages=len(passages), findings=self.store.counts(report_id)["findings"],
             problems=[p.message for p in parsed.problems], unknown=meta.unknown,
             duplicate_of=outcome.duplicate_of, superseded=outcome.superseded, notes=notes,
             seconds=time.perf_counter() - started)
-
-    def _carry_over(self, meta: ReportMeta, parsed: ParsedReport) -> list:
-        if meta.identity is None or meta.year is None:
-            return []
-        previous = self.store.answering(self.store.agency_id_for(meta.identity.id), meta.year - 1)
-        if previous is None:
-            return []
-        facts = {(f.table, f.row, f.column): f for f in parsed.facts}
-        return carry_over_findings(self.store.fact_map(previous.id), facts, meta.year - 1, meta.year)
 
     def _result_from_store(self, record: ReportRecord, status: str, started: float) -> FileResult:
         counts = self.store.counts(record.id)

@@ -11,7 +11,7 @@ import re
 from . import template as tpl
 from .domain import organ_data
 from .models import Document, ReportMeta
-from .normalize import fold_label
+from .text import fold_label
 
 _TITLE_TAIL = r"(?:年度)?政府信息公开(?:工作)?年度?报告"
 _YEAR = r"(20\d\d|19\d\d)"

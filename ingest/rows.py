@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .cells import is_value
 from .models import BBox, Block, Cell
-from .normalize import fold_label
+from .text import fold_label
 
 _VALUE_TOKEN = r"(?:[+\-－]?\d[\d,，]*(?:\.\d+)?(?:\s*(?:万元|元))?|/|／|—|－)"
 _TRAILING_VALUE = re.compile(rf"(?:^|\s+)({_VALUE_TOKEN})\s*$")

@@ -11,6 +11,11 @@ answering one is a new version and answers from then on; an agreeing copy answer
 only when it holds more cells. Deleting the answering copy promotes another, so a
 stored report never becomes unanswerable.
 
+The carry-over check (表三 上年结转 of year N against 结转下年度 of year N-1) spans two
+reports, so the store keeps it: whenever the answering copy of an agency's year
+changes, the findings of that year and the next are settled in the same transaction,
+whatever order the reports came in.
+
 Connections are per thread (questions run concurrently in the web app); SQLite's
 WAL mode lets them read while one writer commits.
 """
@@ -28,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from .checks import CARRY_OVER, carry_over_findings
 from .errors import StoreError
 from .models import (
     AgencyIdentity,
@@ -112,6 +118,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE IF NOT EXISTS agency_aliases (alias TEXT PRIMARY KEY, agency_id TEXT NOT NULL);
     INSERT OR IGNORE INTO agencies (id, name, organ, division, path, place)
         SELECT DISTINCT agency_id, agency, '', NULL, '[]', '' FROM reports WHERE agency_id IS NOT NULL;
+    """,
+    # 4: carry-over findings kept by the store for every answering report (settled on upgrade)
+    """
+    CREATE INDEX IF NOT EXISTS findings_report_check ON findings(report_id, check_key);
     """,
 )
 IDENTITY_VERSION = 1  # bump when identify() changes what it returns: stored reports are re-identified
@@ -235,6 +245,7 @@ class Store:
                 db.execute("DELETE FROM schema_version")
                 db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
                 _repair_groups(db)
+                _settle_all_carry_over(db)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -318,6 +329,8 @@ class Store:
             outcome = replace(_place(db, record, facts), agency=record.agency)
             for agency_id, year in touched - {(record.agency_id, record.year)}:
                 _promote(db, agency_id, year)
+            for agency_id, year in touched | {(record.agency_id, record.year)}:
+                _settle_carry_over(db, agency_id, year)
             _drop_unused_agencies(db)
             db.execute("DELETE FROM pending WHERE report_id = ? AND index_key = ?",
                        (record.id, record.index_key))
@@ -335,6 +348,7 @@ class Store:
                 return False
             db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
             _promote(db, gone["agency_id"], gone["year"])
+            _settle_carry_over(db, gone["agency_id"], gone["year"])
             _drop_unused_agencies(db)
             return True
 
@@ -381,6 +395,9 @@ class Store:
             db.execute("DELETE FROM agencies WHERE id = ?", (other,))
             for year in years:
                 _promote(db, keep, year)
+            for year in {r[0] for r in db.execute("SELECT DISTINCT year FROM reports WHERE agency_id = ?",
+                                                  (keep,))}:
+                _settle_carry_over(db, keep, year)
             return moved
 
     def reports_to_identify(self) -> list[ReportRecord]:
@@ -400,6 +417,8 @@ class Store:
                        (agency_id, agency, IDENTITY_VERSION, report_id))
             _promote(db, old["agency_id"], old["year"])
             _promote(db, agency_id, old["year"])
+            _settle_carry_over(db, old["agency_id"], old["year"])
+            _settle_carry_over(db, agency_id, old["year"])
             _drop_unused_agencies(db)
 
     # ------------------------------------------------------------ reads
@@ -580,6 +599,42 @@ def _promote(db: sqlite3.Connection, agency_id: str | None, year: int | None) ->
         return
     best = max(answering or rows, key=lambda r: (r["n"], r["ingested_at"]))
     _point_group_at(db, agency_id, year, best["id"])
+
+
+def _answering_id(db: sqlite3.Connection, agency_id: str, year: int) -> str | None:
+    row = db.execute(f"SELECT r.id FROM reports r WHERE agency_id = ? AND year = ? AND {ANSWERS} LIMIT 1",
+                     (agency_id, year)).fetchone()
+    return row[0] if row else None
+
+
+def _fact_map(db: sqlite3.Connection, report_id: str) -> dict[tuple[str, str, str], Fact]:
+    facts = (_fact(r) for r in db.execute("SELECT * FROM facts WHERE report_id = ?", (report_id,)))
+    return {(f.table, f.row, f.column): f for f in facts}
+
+
+def _settle_carry_over(db: sqlite3.Connection, agency_id: str | None, year: int | None) -> None:
+    """The carry-over findings of the agency's ``year`` and ``year + 1``, from the copies
+    that answer now: the findings of every copy of those years are replaced."""
+    if agency_id is None or year is None:
+        return
+    for current_year in (year, year + 1):
+        db.execute(f"DELETE FROM findings WHERE check_key LIKE '{CARRY_OVER}:%' AND report_id IN "
+                   "(SELECT id FROM reports WHERE agency_id = ? AND year = ?)", (agency_id, current_year))
+        current = _answering_id(db, agency_id, current_year)
+        previous = _answering_id(db, agency_id, current_year - 1)
+        if current is None or previous is None:
+            continue
+        findings = carry_over_findings(_fact_map(db, previous), _fact_map(db, current),
+                                       current_year - 1, current_year)
+        db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
+                       [(current, f.check, f.message, f.message_en, json.dumps(f.cells), f.expected,
+                         f.actual, f.severity) for f in findings])
+
+
+def _settle_all_carry_over(db: sqlite3.Connection) -> None:
+    for row in db.execute("SELECT DISTINCT agency_id, year FROM reports WHERE agency_id IS NOT NULL "
+                          "AND year IS NOT NULL").fetchall():
+        _settle_carry_over(db, row[0], row[1])
 
 
 def _repair_groups(db: sqlite3.Connection) -> None:

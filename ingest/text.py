@@ -1,16 +1,88 @@
-"""Text utilities both sides use: numbers in every printed form, text that addresses a model.
+"""Text utilities both sides use: folding, numbers, language, words, text that addresses a model.
 
-Pure functions over strings. A number in a report or an answer can be written with
-Arabic digits (3,119 · ３１１９ · 61.72), with Chinese numerals (七十二 · 九千九百九十九 ·
-二〇一九), or with a magnitude (3.2万 · 1.5亿). :func:`parse_number` reads one such
-token; :func:`numbers_in` finds every number a text states.
+Pure functions over strings (jieba's dictionaries are read once, lazily).
+
+- Folding: :func:`normalize_text` (NFKC, radical look-alikes), :func:`fold_label` (as the
+  template data spells labels), :func:`fold` (for matching a question against a sentence).
+- Numbers: a number can be written with Arabic digits (3,119 · ３１１９ · 61.72), with
+  Chinese numerals (七十二 · 九千九百九十九 · 二〇一九), or with a magnitude (3.2万 · 1.5亿).
+  :func:`parse_number` reads one such token; :func:`numbers_in` finds every number a text states.
+- Language: :func:`language_of` a question or passage.
+- Words: :func:`segmenter` (jieba with the template's words), :func:`search_tokens`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from .domain import words
+
+Language = Literal["zh", "en"]
+
+# ---------------------------------------------------------------- folding
+
+# CJK Radicals Supplement characters that NFKC leaves alone but browsers' PDF
+# printing emits in place of the ordinary character.
+_RADICALS = {
+    "⺠": "民", "⻓": "长", "⻔": "门", "⻅": "见", "⻛": "风", "⻋": "车", "⻚": "页",
+    "⻜": "飞", "⻢": "马", "⻥": "鱼", "⻦": "鸟", "⻩": "黄", "⻰": "龙", "⻬": "齐",
+    "⻉": "贝", "⻈": "讠", "⻆": "角", "⻄": "西", "⻘": "青", "⻝": "食", "⻨": "麦",
+    "⻮": "齿", "⻪": "黾", "⺟": "母", "⺢": "水", "⺮": "竹", "⻗": "雨", "⻁": "虎",
+    "⻂": "衣", "⺁": "厂", "⺇": "几", "⺊": "卜", "⺌": "小", "⺍": "小", "⺕": "彐",
+    "⺗": "心", "⺝": "月", "⺤": "爪", "⺧": "牛", "⺨": "犬", "⺩": "王", "⺫": "目",
+    "⺬": "示", "⺯": "糸", "⺰": "纟", "⺳": "网", "⺶": "羊", "⺷": "羊", "⺹": "老",
+    "⺻": "聿", "⺼": "肉", "⻊": "足", "⻏": "阝", "⻖": "阝", "⻟": "食", "⻤": "鬼",
+    "⻧": "麦", "⻯": "龙", "⻳": "龟",
+}
+_RADICAL_TABLE = str.maketrans(_RADICALS)
+# NFKC turns these into ASCII, which breaks the look of Chinese labels and
+# makes "（一）" and "(一)" differ; fold them back to full width.
+_FULLWIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"})
+_MARKUP = re.compile(r"[\s*_`]+")
+_PUNCTUATION = re.compile(r"[\s，,。：:“”\"'（）()]+")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, CJK radical look-alikes, full-width brackets; keeps line breaks."""
+    text = unicodedata.normalize("NFKC", text).translate(_RADICAL_TABLE)
+    text = text.replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def fold_keep_spaces(text: str) -> str:
+    """Like fold_label, but spaces stay: they separate run-together table cells."""
+    return normalize_text(text).translate(_FULLWIDTH)
+
+
+def fold_label(text: str) -> str:
+    """A label as the template data spells it: no spaces, full-width brackets."""
+    return re.sub(r"\s+", "", fold_keep_spaces(text))
+
+
+def fold(text: str, *, punctuation: bool = False) -> str:
+    """Text for matching: NFKC, lower case, no spaces, no markdown emphasis; with
+    ``punctuation`` also no commas, stops, colons, quotes or brackets."""
+    folded = _MARKUP.sub("", normalize_text(text).lower())
+    return _PUNCTUATION.sub("", folded) if punctuation else folded
+
+
+# ---------------------------------------------------------------- language
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def language_of(text: str) -> Language:
+    """English when Latin letters outnumber Chinese characters two to one."""
+    return "en" if len(_LATIN.findall(text)) > 2 * len(_HAN.findall(text)) else "zh"
+
+
+# ---------------------------------------------------------------- numbers
 
 CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
              "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
@@ -19,10 +91,12 @@ CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "�
 CN_BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _CN_CHARS = "".join([*CN_DIGITS, *CN_SMALL_UNITS, *CN_BIG_UNITS])
 
-# Measure words and units after a count: a Chinese numeral followed by one is a stated number.
-MEASURE_WORDS = ("万人次", "人次", "万元", "亿元", "元", "批次", "个工作日", "工作日", "个", "件", "条",
-                 "次", "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部",
-                 "册", "种", "类", "处", "位", "年", "月", "日", "%", "％")
+# What a count is counted in, after its number: 34件, 72人次, 61.72万元, 5门.
+COUNT_UNITS = ("万人次", "人次", "万元", "亿元", "元", "批次", "个工作日", "工作日", "个", "件", "条",
+               "次", "人", "篇", "天", "项", "名", "场", "期", "家", "份", "户", "起", "所", "部",
+               "册", "种", "类", "处", "位", "门", "%", "％")
+# ... and dates: a Chinese numeral followed by any of these is a stated number (五件, 三年).
+MEASURE_WORDS = (*COUNT_UNITS, "年", "月", "日")
 
 _ARABIC = re.compile(r"(?<![\d.])(\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d])\s*([万萬亿億])?")
 _CHINESE = re.compile(rf"[{_CN_CHARS}]+")
@@ -120,3 +194,54 @@ _ADDRESSES_MODEL = re.compile(
 def addresses_model(text: str) -> bool:
     """Does this passage give instructions to a model? Such text is never evidence."""
     return bool(_ADDRESSES_MODEL.search(text))
+
+
+# ---------------------------------------------------------------- words (jieba, loaded once)
+
+_lock = threading.Lock()
+_tokenizer = None
+_idf: dict[str, float] = {}
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def segmenter():
+    """Our own jieba.Tokenizer (the global one is left alone) with the template's words."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in words().zh.dictionary:
+                    tokenizer.add_word(word, freq=20000)
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def idf_table() -> dict[str, float]:
+    """jieba's inverse document frequencies (how rare a word is in general Chinese)."""
+    global _idf
+    if not _idf:
+        with _lock:
+            if not _idf:
+                import jieba.analyse
+
+                _idf = dict(jieba.analyse.default_tfidf.idf_freq)
+    return _idf
+
+
+def search_tokens(text: str) -> list[str]:
+    """Keyword-search tokens: jieba search-mode pieces of normalised, lower-cased text,
+    without punctuation, whitespace and closed-class words; ASCII words and numbers kept."""
+    closed = _search_stopwords()
+    return [t for t in (tok.strip() for tok in segmenter().lcut_for_search(normalize_text(text).lower()))
+            if t and _WORD.search(t) and t not in closed]
+
+
+def _search_stopwords() -> frozenset[str]:
+    vocabulary = words()
+    return vocabulary.zh.closed | vocabulary.zh.asks_other | vocabulary.en.closed

@@ -136,8 +136,7 @@ def test_adapters_ask_through_the_service():
     language of what the user typed, for its own messages)."""
     answering = ("assistant.understanding", "assistant.compute.Calculator", "assistant.render",
                  "assistant.extract", "assistant.retrieval")
-    allowed = {"assistant.understanding", "assistant.understanding.Catalog",
-               "assistant.understanding.language_of"}
+    allowed = {"assistant.understanding", "assistant.understanding.Catalog"}
     used = {(name, m) for name, path in _modules().items() if name.startswith("ui")
             for m in _imports(name, path) if m.startswith(answering) and m not in allowed}
     assert used == set()

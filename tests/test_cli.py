@@ -187,6 +187,13 @@ def test_a_relative_data_dir_in_the_config_file_is_relative_to_that_file(tmp_pat
     assert load_config(folder / "config.yaml", environ={"XXGK_DATA_DIR": "mine"}).data_dir == tmp_path / "mine"
 
 
+def test_demo_without_its_extra_says_how_to_install_it(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "devtools.samples", None)  # reportlab absent
+    code, out, err = run("demo", "--out", tmp_path / "corpus")
+    assert code == ConfigError.exit_code
+    assert "xxgk[demo]" in err and "make demo" in err and not (tmp_path / "corpus").exists()
+
+
 def test_demo_ingests_its_reports_and_skips_nothing(run, tmp_path):
     code, out, err = run("demo", "--out", tmp_path / "corpus")
     assert code == 0

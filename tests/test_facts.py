@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.compute import Miss
+from assistant.messages import Miss
 from assistant.service import Assistant
 from assistant.understanding import Metric, Query
 from ingest.template import T2, T3, T4, cell_label

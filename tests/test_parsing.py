@@ -9,9 +9,10 @@ from ingest.cells import parse_value
 from ingest.checks import identity_findings
 from ingest.mapping import map_tables, split_numbers
 from ingest.models import Block, Cell
-from ingest.normalize import clean_prose, is_page_mark, join_wrapped_lines, normalize_text
+from ingest.normalize import clean_prose, is_page_mark, join_wrapped_lines
 from ingest.recognize import full_agency_name, recognize, short_names
 from ingest.rows import text_row
+from ingest.text import normalize_text
 
 
 def row(*cells, page=1):

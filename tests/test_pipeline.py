@@ -238,3 +238,36 @@ def test_a_new_override_value_reparses_the_report(ingestor, sample_files):
     assert (first.year, second.year, again.year) == (2018, 2017, 2017)
     assert second.status == "ingested" and again.status == "unchanged"
     assert [r.year for r in ingestor.store.reports()] == [2017]
+
+
+def _carry_over_checks(store, report_id):
+    return {f.check for _, f in store.findings(report_id) if f.check.startswith("carry_over:")}
+
+
+def test_carry_over_is_checked_whatever_order_the_years_arrive_in(ingestor, tmp_path):
+    """The check across two years is kept by the store: ingesting the earlier year after the
+    later one finds the break, deleting it takes the finding away, a chained year has none."""
+    from devtools import samples
+
+    earlier = samples.make_report("青石市人民政府", 2022, "2021", seed=21)
+    later = samples.make_report("青石市人民政府", 2023, "2021", seed=22,
+                                carried_over={c: n + 1 for c, n in earlier.carried_forward().items()})
+    paths = [samples.write_text(r, tmp_path / f"qingshi-{r.year}.txt") for r in (later, earlier)]
+    [second] = ingestor.ingest([paths[0]])
+    assert _carry_over_checks(ingestor.store, second.report_id) == set()  # no year before it yet
+
+    [first] = ingestor.ingest([paths[1]])
+    broken = _carry_over_checks(ingestor.store, second.report_id)
+    assert broken and all(c.startswith("carry_over:") for c in broken)
+    assert _carry_over_checks(ingestor.store, first.report_id) == set()
+
+    assert ingestor.store.delete_report(first.report_id)
+    assert _carry_over_checks(ingestor.store, second.report_id) == set()
+
+    chained = samples.make_report("青石市人民政府", 2023, "2021", seed=23,
+                                  carried_over=earlier.carried_forward())
+    ingestor.ingest([paths[1]])
+    [replacement] = ingestor.ingest([samples.write_text(chained, tmp_path / "qingshi-2023-v2.txt")])
+    assert replacement.superseded == second.report_id  # the new version answers for 2023 ...
+    assert _carry_over_checks(ingestor.store, replacement.report_id) == set()  # ... and chains
+    assert _carry_over_checks(ingestor.store, second.report_id) == set()  # the old copy is silent

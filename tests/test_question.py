@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understanding import Catalog, CatalogEntry, Metric, language_of, parse_question
+from assistant.understanding import Catalog, CatalogEntry, Metric, parse_question
 from ingest.recognize import short_names
 from ingest.template import T2, T3, T4
+from ingest.text import language_of
 
 
 def _entry(agency: str, year: int, template: str = "2021") -> CatalogEntry:

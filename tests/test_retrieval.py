@@ -11,8 +11,9 @@ from conftest import BigramEmbedding
 from langchain_core.documents import Document
 
 from assistant.answer import Evidence
-from assistant.retrieval import HybridRetriever, tokenize
+from assistant.retrieval import HybridRetriever
 from ingest.index import PassageIndex
+from ingest.text import search_tokens as tokenize
 
 
 class FakeIndex(PassageIndex):

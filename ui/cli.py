@@ -15,7 +15,7 @@ from assistant.config import Config, load_config
 from assistant.evaluation import format_markdown
 from assistant.factory import make_assistant, make_reader
 from ingest import template as tpl
-from ingest.errors import InputError, XxgkError
+from ingest.errors import ConfigError, InputError, XxgkError
 from ingest.offline import stay_offline
 from ingest.pipeline import FileResult, Overrides
 
@@ -420,7 +420,11 @@ def cmd_eval(args, config: Config) -> int:
 
 
 def cmd_demo(args, config: Config) -> int:
-    from devtools.samples import write_corpus  # the demo's generator (and reportlab) is dev-only
+    try:  # the generator needs reportlab, which only the demo extra installs
+        from devtools.samples import write_corpus
+    except ImportError as exc:
+        raise ConfigError(f"xxgk demo needs the demo extra ({exc.name} is missing): "
+                          "run `pip install 'xxgk[demo]'` or `make demo`.") from None
 
     out = args.out or (config.data_dir / "sample_corpus")
     paths = write_corpus(out)

@@ -22,13 +22,15 @@ from PIL import Image
 
 from assistant.answer import Answer, FindingNote
 from assistant.compute import FACT_FIELDS
+from assistant.messages import no_reports
 from assistant.service import Assistant
-from assistant.understanding import Catalog, language_of
+from assistant.understanding import Catalog
 from ingest import template as tpl
 from ingest.cells import format_number
 from ingest.errors import BackendUnavailable, ConfigError, InputError, StoreError, XxgkError
 from ingest.models import BBox, Citation
 from ingest.pipeline import FileResult, Overrides
+from ingest.text import language_of
 
 from .library import Library, ReportRow, display_reason
 from .render import render_page
@@ -253,10 +255,11 @@ def as_citation(item: dict | Citation) -> Citation:
 
 
 def no_reports_reply(language: str = "zh") -> str:
+    empty = no_reports()
     if language == "zh":
-        return ("**还没有收录任何年度报告。**\n\n请先到「报告库」页上传报告（PDF、HTML、DOCX、TXT、MD，可一次多份），"
+        return (f"**{empty.reason}**\n\n请先到「报告库」页上传报告（PDF、HTML、DOCX、TXT、MD，可一次多份），"
                 "或在命令行运行 `xxgk ingest 文件夹`，然后再提问。")
-    return ("**No reports have been ingested yet.**\n\nUpload reports on the 报告库 (Library) tab "
+    return (f"**{empty.reason_en}**\n\nUpload reports on the 报告库 (Library) tab "
             "(PDF, HTML, DOCX, TXT, MD; several at once) or run `xxgk ingest FOLDER`, then ask again.")
 
 

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from ingest.errors import NotFound
 from ingest.models import BBox
-from ingest.normalize import fold_label
+from ingest.text import fold_label
 
 RESOLUTION = 110  # dpi: an A4 page is about 910 x 1290 pixels
 FILL = (255, 214, 0, 96)

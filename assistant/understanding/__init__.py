@@ -7,7 +7,7 @@
 from .catalog import Catalog, CatalogEntry
 from .cells import Metric, asks_money
 from .cues import Threshold
-from .query import Query, language_of, parse_question
+from .query import Query, parse_question
 
-__all__ = ["Catalog", "CatalogEntry", "Metric", "Query", "Threshold", "asks_money", "language_of",
+__all__ = ["Catalog", "CatalogEntry", "Metric", "Query", "Threshold", "asks_money",
            "parse_question"]

@@ -14,8 +14,8 @@ from typing import Literal
 
 from ingest import template as tpl
 from ingest.gazetteer import Gazetteer
-from ingest.normalize import fold_label, normalize_text
 from ingest.recognize import split_place
+from ingest.text import fold_label, language_of, normalize_text
 
 from ..answer import Language
 from .agencies import AgencyMention, find_agencies_en, find_agencies_zh
@@ -56,12 +56,6 @@ class Query:
     def scope_agencies(self) -> tuple[str, ...]:
         """Named agencies, or those an ambiguous name can mean."""
         return self.agencies or tuple(a for group in self.ambiguous for a in group)
-
-
-def language_of(text: str) -> Language:
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return "en" if latin > 2 * cjk else "zh"
 
 
 _UNKNOWN_AGENCY = re.compile(

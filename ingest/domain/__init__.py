@@ -4,8 +4,11 @@
   place named alone means; English for the parts organ names are built of.
 - ``vocabulary.yaml``: how people name the template's rows and columns when they ask,
   in Chinese and English (regexes), checked against the template (ingest.template).
+- ``words.yaml``: closed-class and framing words by role (what search, sentence
+  extraction and the coverage rule drop or explain), Chinese synonyms, and the English
+  glossary of the sentence extractor.
 
-Loaded once per process by :func:`organ_data` and :func:`vocabulary`.
+Loaded once per process by :func:`organ_data`, :func:`vocabulary` and :func:`words`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .. import template as tpl
 from ..errors import ConfigError
@@ -119,6 +122,55 @@ class Vocabulary(_Data):
     columns: tuple[Term, ...]
 
 
+def _word_list(value: object) -> object:
+    return tuple(value.split()) if isinstance(value, str) else value
+
+
+class ChineseWords(_Data):
+    closed: frozenset[str] = Field(description="particles, pronouns, prepositions, how-many words")
+    asks_other: frozenset[str] = Field(description="words asking when, where, who or how")
+    function_chars: frozenset[str] = Field(description="characters that are function words alone")
+    report_framing: frozenset[str] = Field(description="words framing any question about a report")
+    table_framing: frozenset[str] = Field(description="further words any table question uses")
+    dictionary: tuple[str, ...] = Field(description="template words jieba's dictionary cuts apart")
+    synonyms: dict[str, tuple[str, ...]] = Field(description="question word -> report spellings")
+
+    @field_validator("closed", "asks_other", "report_framing", "table_framing", "dictionary", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _word_list(value)
+
+    @field_validator("function_chars", mode="before")
+    @classmethod
+    def _chars(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, str) else value
+
+
+class EnglishWords(_Data):
+    closed: frozenset[str] = Field(description="articles, prepositions, pronouns, auxiliaries")
+    asking: frozenset[str] = Field(description="verbs and quantity words of questions about cases")
+    report_framing: frozenset[str] = Field(description="words framing any question about a report")
+    table_framing: frozenset[str] = Field(description="the framing of any question about the tables")
+    glossary: dict[str, tuple[str, ...]] = Field(description="English phrase -> Chinese spellings")
+
+    @field_validator("closed", "asking", "report_framing", "table_framing", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _word_list(value)
+
+    @field_validator("glossary")
+    @classmethod
+    def _lower_case(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        if any(phrase != phrase.lower() or not forms for phrase, forms in value.items()):
+            raise ValueError("glossary phrases are lower case, each with a Chinese spelling")
+        return value
+
+
+class Words(_Data):
+    zh: ChineseWords
+    en: EnglishWords
+
+
 def _load(name: str, schema: type[_Data]):
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     try:
@@ -130,3 +182,8 @@ def _load(name: str, schema: type[_Data]):
 @cache
 def vocabulary() -> Vocabulary:
     return _load("vocabulary.yaml", Vocabulary)
+
+
+@cache
+def words() -> Words:
+    return _load("words.yaml", Words)
