@@ -11,6 +11,10 @@ answering one is a new version and answers from then on; an agreeing copy answer
 only when it holds more cells. Deleting the answering copy promotes another, so a
 stored report never becomes unanswerable.
 
+The keyword index lives here too (SQLite FTS5 over the jieba search tokens of each
+passage, BM25 from FTS5 itself), written in the report's transaction; a search scoped
+to some reports reads only their rows.
+
 The carry-over check (表三 上年结转 of year N against 结转下年度 of year N-1) spans two
 reports, so the store keeps it: whenever the answering copy of an agency's year
 changes, the findings of that year and the next are settled in the same transaction,
@@ -28,7 +32,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -46,6 +50,7 @@ from .models import (
     StoredFact,
     StoredPassage,
 )
+from .text import search_tokens
 
 # Ordered migrations; a store records the last one applied in schema_version.
 MIGRATIONS: tuple[str, ...] = (
@@ -123,7 +128,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX IF NOT EXISTS findings_report_check ON findings(report_id, check_key);
     """,
+    # 5: the keyword index: each passage's search tokens in FTS5, one report's passages in
+    #    one run of rowids [terms_from, terms_to], so a search scoped to reports reads only those
+    """
+    CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
+        tokens, passage_id UNINDEXED, report_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0');
+    ALTER TABLE reports ADD COLUMN terms_from INTEGER;
+    ALTER TABLE reports ADD COLUMN terms_to INTEGER;
+    """,
 )
+MAX_SCOPED_RUNS = 32  # more reports than this in a keyword search: one filtered query instead
 IDENTITY_VERSION = 1  # bump when identify() changes what it returns: stored reports are re-identified
 
 # A report answers unless another stored copy of its agency's year does.
@@ -246,6 +260,7 @@ class Store:
                 db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
                 _repair_groups(db)
                 _settle_all_carry_over(db)
+                _index_terms_of_unindexed_reports(db)
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -282,13 +297,15 @@ class Store:
         merged it into) and takes the agency's name. ``before_commit``: called inside the
         transaction (the crash tests use it).
         """
+        passages = list(passages)
+        terms = [" ".join(search_tokens(p.passage.text)) for p in passages]  # outside the write lock
         with self.transaction() as db:
             touched: set[tuple[str | None, int | None]] = set()
             for old in (*replaces, record.id):
                 gone = db.execute("SELECT agency_id, year FROM reports WHERE id = ?", (old,)).fetchone()
                 if gone is not None:
                     touched.add((gone["agency_id"], gone["year"]))
-                    db.execute("DELETE FROM reports WHERE id = ?", (old,))
+                    _delete_report(db, old)
             agency_id, agency = record.agency_id, record.agency
             if identity is not None:
                 agency_id, agency = _join_agency(db, identity)
@@ -322,6 +339,7 @@ class Store:
                 [(p.id, record.id, n, p.passage.section, p.passage.page, p.passage.kind,
                   p.passage.table, p.passage.row, p.passage.text)
                  for n, p in enumerate(passages)])
+            _add_terms(db, record.id, [p.id for p in passages], terms)
             db.executemany(
                 "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                 [(record.id, f.check, f.message, f.message_en, json.dumps(f.cells), f.expected,
@@ -346,7 +364,7 @@ class Store:
             gone = db.execute("SELECT agency_id, year FROM reports WHERE id = ?", (report_id,)).fetchone()
             if gone is None:
                 return False
-            db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            _delete_report(db, report_id)
             _promote(db, gone["agency_id"], gone["year"])
             _settle_carry_over(db, gone["agency_id"], gone["year"])
             _drop_unused_agencies(db)
@@ -510,10 +528,63 @@ class Store:
             sql += " WHERE report_id = ?"
             args = (report_id,)
         sql += " ORDER BY report_id, seq"
-        return [StoredPassage(r["id"], r["report_id"],
-                              Passage(r["text"], r["section"], r["page"], r["kind"], r["tbl"],
-                                      r["row"]))
-                for r in self.db.execute(sql, args)]
+        return [_passage(r) for r in self.db.execute(sql, args)]
+
+    def passages_by_id(self, passage_ids: Sequence[str]) -> dict[str, StoredPassage]:
+        """The stored passages of these ids (ids not stored are left out)."""
+        out: dict[str, StoredPassage] = {}
+        for chunk in _chunks(list(dict.fromkeys(passage_ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT * FROM passages WHERE id IN ({marks})", chunk):
+                out[r["id"]] = _passage(r)
+        return out
+
+    def answering_ids(self, report_ids: Collection[str] | None = None) -> set[str]:
+        """Which of these reports answer (all answering reports when None)."""
+        if report_ids is None:
+            return {r[0] for r in self.db.execute(f"SELECT r.id FROM reports r WHERE {ANSWERS}")}
+        out: set[str] = set()
+        for chunk in _chunks(list(report_ids)):
+            marks = ",".join("?" * len(chunk))
+            out |= {r[0] for r in self.db.execute(
+                f"SELECT r.id FROM reports r WHERE r.id IN ({marks}) AND {ANSWERS}", chunk)}
+        return out
+
+    def silent_ids(self) -> set[str]:
+        """Reports that do not answer (copies of another report of their agency's year)."""
+        return {r[0] for r in self.db.execute(f"SELECT r.id FROM reports r WHERE NOT {ANSWERS}")}
+
+    def keyword_search(self, tokens: Sequence[str], report_ids: Collection[str] | None = None,
+                       k: int = 20) -> list[tuple[str, float]]:
+        """The ``k`` passages whose search tokens best match any of ``tokens`` (FTS5's BM25),
+        as (passage id, score; higher is better), among the answering reports, or only
+        among ``report_ids``: those are scoped before scoring, by their runs of rowids."""
+        words = list(dict.fromkeys(t for t in tokens if any(ch.isalnum() for ch in t)))
+        if not words or k <= 0 or (report_ids is not None and not report_ids):
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        head = "SELECT passage_id, bm25(passage_terms) AS s, rowid FROM passage_terms WHERE passage_terms MATCH ?"
+        tail = " ORDER BY s, rowid LIMIT ?"
+        db = self.db
+        if report_ids is None:
+            rows = db.execute(f"{head} AND report_id IN (SELECT r.id FROM reports r WHERE {ANSWERS}){tail}",
+                              (match, k)).fetchall()
+        else:
+            ids = list(dict.fromkeys(report_ids))
+            runs = []
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                runs += db.execute(f"SELECT terms_from, terms_to FROM reports r WHERE r.id IN ({marks}) "
+                                   f"AND {ANSWERS} AND terms_from IS NOT NULL", chunk).fetchall()
+            if len(runs) > MAX_SCOPED_RUNS:
+                answering = [r for r in ids if r in self.answering_ids(ids)]
+                marks = ",".join("?" * len(answering))
+                rows = db.execute(f"{head} AND report_id IN ({marks}){tail}", (match, *answering, k)).fetchall()
+            else:
+                rows = [row for lo, hi in runs
+                        for row in db.execute(f"{head} AND rowid BETWEEN ? AND ?{tail}", (match, lo, hi, k))]
+                rows = sorted(rows, key=lambda r: (r[1], r[2]))[:k]
+        return [(r[0], -r[1]) for r in rows]
 
     def findings(self, report_id: str | None = None) -> list[tuple[str, Finding]]:
         sql = "SELECT * FROM findings"
@@ -599,6 +670,44 @@ def _promote(db: sqlite3.Connection, agency_id: str | None, year: int | None) ->
         return
     best = max(answering or rows, key=lambda r: (r["n"], r["ingested_at"]))
     _point_group_at(db, agency_id, year, best["id"])
+
+
+def _delete_report(db: sqlite3.Connection, report_id: str) -> None:
+    """A report's rows; its facts, passages and findings go with it (ON DELETE CASCADE)."""
+    run = db.execute("SELECT terms_from, terms_to FROM reports WHERE id = ?", (report_id,)).fetchone()
+    if run is not None and run[0] is not None:
+        db.execute("DELETE FROM passage_terms WHERE rowid BETWEEN ? AND ?", (run[0], run[1]))
+    db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+
+def _add_terms(db: sqlite3.Connection, report_id: str, passage_ids: Sequence[str],
+               terms: Sequence[str]) -> None:
+    """The report's passages into the keyword index, in one run of rowids after all others."""
+    if not passage_ids:
+        return
+    last = db.execute("SELECT rowid FROM passage_terms ORDER BY rowid DESC LIMIT 1").fetchone()
+    start = (last[0] if last else 0) + 1
+    db.executemany("INSERT INTO passage_terms (rowid, tokens, passage_id, report_id) VALUES (?,?,?,?)",
+                   [(start + n, text, pid, report_id) for n, (pid, text) in enumerate(zip(passage_ids, terms))])
+    db.execute("UPDATE reports SET terms_from = ?, terms_to = ? WHERE id = ?",
+               (start, start + len(passage_ids) - 1, report_id))
+
+
+def _index_terms_of_unindexed_reports(db: sqlite3.Connection) -> None:
+    """Stores written before the keyword index: tokenise their passages once."""
+    for (report_id,) in db.execute("SELECT id FROM reports WHERE terms_from IS NULL").fetchall():
+        rows = db.execute("SELECT id, text FROM passages WHERE report_id = ? ORDER BY seq", (report_id,)).fetchall()
+        _add_terms(db, report_id, [r[0] for r in rows], [" ".join(search_tokens(r[1])) for r in rows])
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _passage(row: sqlite3.Row) -> StoredPassage:
+    return StoredPassage(row["id"], row["report_id"],
+                         Passage(row["text"], row["section"], row["page"], row["kind"], row["tbl"], row["row"]))
 
 
 def _answering_id(db: sqlite3.Connection, agency_id: str, year: int) -> str | None:

@@ -249,7 +249,7 @@ def worker_query(args) -> dict:
     setup = time.perf_counter() - started
     gold = read_gold(Path(args.gold))
     cold = {}
-    for kind in ("table", "text"):  # the first passage question builds the BM25 index
+    for kind in ("table", "text"):  # the first question of each route, in a new process
         item = next((g for g in gold if g["kind"] == kind), gold[0])
         started = time.perf_counter()
         assistant.ask(item["question"])

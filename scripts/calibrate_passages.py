@@ -86,10 +86,10 @@ def run(title: str, gold: list[dict], retriever: HybridRetriever, embedding, k: 
     print(f"\n=== {title}: {len(gold)} questions ===")
     reports = retriever.store.reports(include_duplicates=False)
     lexical = HybridRetriever(store=retriever.store, index=None)
-    for r in (retriever, lexical):  # the first search builds the BM25 index (and loads jieba)
+    for r in (retriever, lexical):  # the first search loads jieba
         started = time.perf_counter()
         r.search("政府信息公开申请")
-        print(f"first search ({'hybrid' if r.index else 'BM25 only'}, builds the index): "
+        print(f"first search ({'hybrid' if r.index else 'BM25 only'}, loads jieba): "
               f"{1000 * (time.perf_counter() - started):.0f} ms")
     embed = embedding if use_embed else None
     totals: dict[tuple[str, str], list[bool]] = defaultdict(list)
