@@ -59,34 +59,68 @@ def identity_findings(facts: Mapping[FactKey, Fact], version: str | None) -> lis
     return list(check_identities(facts, version).findings)
 
 
+# Between a claim's verb and its subject: a few words that name no other subject (受理社会公众
+# …申请, but not 受理群众信访和…申请); between the subject and the figure: words of counting.
+_BEFORE_SUBJECT = r"[^，,。；;：:\d和及与、]{0,4}?"
+_BEFORE_FIGURE = r"(?:事项|共计|合计|总计|累计|总数|数量|数|共|计|为|达|了|\s)*"
+
+
+def claim_patterns(claim: tpl.ProseClaim) -> tuple[re.Pattern[str], ...]:
+    """The claim's shapes, each capturing the figure."""
+    shapes = list(claim.patterns)
+    if claim.verbs and claim.subjects:
+        verbs = "|".join(map(re.escape, claim.verbs))
+        subjects = "|".join(map(re.escape, sorted(claim.subjects, key=len, reverse=True)))
+        shapes.append(rf"(?:{verbs})了?{_BEFORE_SUBJECT}(?:{subjects}){_BEFORE_FIGURE}(\d+)\s*件")
+    return tuple(re.compile(shape) for shape in shapes)
+
+
+def _reading(facts: Mapping[FactKey, Fact], cells: tuple[FactKey, ...]) -> float | None:
+    """The sum of the cells, or None when one is missing or blank (cannot be checked)."""
+    values = [facts[c].value if c in facts else None for c in cells]
+    return None if any(v is None for v in values) else float(sum(values))  # type: ignore[arg-type]
+
+
+def _reading_label(cells: tuple[FactKey, ...], english: bool) -> str:
+    if english:
+        return " + ".join(tpl.row(t, r).en for t, r, _ in cells)
+    return "＋".join(tpl.row(t, r).zh for t, r, _ in cells)
+
+
 def prose_findings(facts: Mapping[FactKey, Fact], passages: Iterable[Passage]) -> list[Finding]:
-    """Figures the prose states that differ from the table (identity 6)."""
+    """Figures the prose states that differ from the table (identity 6): every claim of a
+    cell is compared with each reading of it and reported when none matches."""
     findings: list[Finding] = []
-    seen: set[FactKey] = set()
+    reported: set[tuple[FactKey, float]] = set()
+    patterns = {claim.cell: claim_patterns(claim) for claim in tpl.PROSE_CLAIMS}
     for passage in passages:
         if passage.kind != "prose":
             continue
         for claim in tpl.PROSE_CLAIMS:
-            fact = facts.get(claim.cell)
-            if fact is None or fact.value is None or claim.cell in seen:
-                continue
-            for pattern in claim.patterns:
-                m = re.search(pattern, passage.text)
-                if not m:
-                    continue
+            readings = [(cells, value) for cells in claim.readings
+                        if (value := _reading(facts, cells)) is not None]
+            if not readings:
+                continue  # blank or missing cells: cannot be checked
+            for m in (m for p in patterns[claim.cell] for m in p.finditer(passage.text)):
                 stated = float(m.group(1))
-                seen.add(claim.cell)
-                if stated != fact.value:
-                    label = tpl.cell_label(*claim.cell)
-                    findings.append(Finding(
-                        check=f"prose:{claim.cell[1]}",
-                        message=f"正文称“{m.group(0)}”，但{label}为 {format_number(fact.value)}",
-                        message_en=f"The text states {format_number(stated)} but the table cell "
-                                   f"{tpl.cell_label_en(*claim.cell)} is {format_number(fact.value)}",
-                        cells=(claim.cell,), expected=fact.value, actual=stated,
-                        severity="warning"))
-                break
+                if (claim.cell, stated) in reported or any(abs(stated - v) < 1e-6 for _, v in readings):
+                    continue
+                reported.add((claim.cell, stated))
+                findings.append(_contradiction(claim, m.group(0), stated, readings))
     return findings
+
+
+def _contradiction(claim: tpl.ProseClaim, quote: str, stated: float,
+                   readings: list[tuple[tuple[FactKey, ...], float]]) -> Finding:
+    (_, table_value), others = readings[0], readings[1:]
+    also = "".join(f"，{_reading_label(cells, False)}为 {format_number(v)}" for cells, v in others)
+    also_en = "".join(f"; {_reading_label(cells, True)} is {format_number(v)}" for cells, v in others)
+    return Finding(
+        check=f"prose:{claim.cell[1]}",
+        message=f"正文称“{quote}”，但{tpl.cell_label(*claim.cell)}为 {format_number(table_value)}{also}",
+        message_en=f"The text states {format_number(stated)} but the table cell "
+                   f"{tpl.cell_label_en(*claim.cell)} is {format_number(table_value)}{also_en}",
+        cells=(claim.cell,), expected=table_value, actual=stated, severity="warning")
 
 
 CARRY_OVER = "carry_over"  # the check key's prefix: carry_over:<column>

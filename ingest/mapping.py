@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -269,7 +270,7 @@ class TemplateMapper:
             groups = digit_groups(segment)
             if not groups:
                 continue
-            splits = [s for s in split_numbers(groups, T3_WIDTH) if sum(s[:-1]) == s[-1]]
+            splits = forced_or_checked(split_numbers(groups, T3_WIDTH), lambda s: sum(s[:-1]) == s[-1])
             if splits:
                 candidates[trow.key] = splits
             else:
@@ -311,7 +312,7 @@ class TemplateMapper:
         start = _find(text, "行政复议", after=_find(text, "结转下年度"))
         for m in re.finditer(r"\d[\d\s]{13,}\d", text[start:]):
             groups = m.group(0).split()
-            splits = [s for s in split_numbers(groups, T4_WIDTH) if _t4_blocks_ok(s)]
+            splits = forced_or_checked(split_numbers(groups, T4_WIDTH), _t4_blocks_ok)
             width = len(tpl.T4_COLUMNS)
             if len(splits) == 1:
                 for n, t4_row in enumerate(tpl.T4_ROWS):
@@ -454,6 +455,13 @@ def split_numbers(groups: list[str], n: int, limit: int = 10_000) -> list[tuple[
 
     walk(0, n, ())
     return results
+
+
+def forced_or_checked(splits: list[tuple[int, ...]],
+                      holds: Callable[[tuple[int, ...]], bool]) -> list[tuple[int, ...]]:
+    """The one split the digits allow, even if it breaks an identity (the checks will say
+    so); among several, those the identity holds for."""
+    return splits if len(splits) == 1 else [s for s in splits if holds(s)]
 
 
 def _t4_blocks_ok(numbers: tuple[int, ...]) -> bool:

@@ -418,21 +418,47 @@ def identities(version: str) -> tuple[Identity, ...]:
     return tuple(out)
 
 
-# Prose that restates a table figure (identity 6). Each pattern captures the number.
+# Prose that restates a table figure (identity 6). A claim names the cell's subject the
+# way the prose does, after its verb, right before the figure: 共受理政府信息公开申请749件;
+# a count of something else that shares the verb (受理群众诉求4355件) is no claim.
+# ``readings``: the sums of cells the figure may state, the cell alone first (受理 often
+# counts the carried-over requests too); the prose contradicts the table only when the
+# figure equals none of them, and a blank cell in a reading leaves it unchecked.
 @dataclass(frozen=True)
 class ProseClaim:
     cell: CellRef
-    patterns: tuple[str, ...]
+    readings: tuple[tuple[CellRef, ...], ...]
+    verbs: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # other shapes, each capturing the figure: 12件结转下年度
 
+
+def _request_nouns() -> tuple[str, ...]:
+    """How prose names a disclosure request, from 表三's own labels: the noun the new and
+    carried-over rows share (政府信息公开申请) and its shorter tails (信息公开申请, 公开申请),
+    then the names of the procedure (依申请公开) and the verb-first form (申请公开政府信息)."""
+    first, second = (row(T3, key).zh for key in ("new_received", "carried_over"))
+    shared = max((first[i:j] for i in range(len(first)) for j in range(i + 1, len(first) + 1)
+                  if first[i:j] in second), key=len)
+    noun = shared.removesuffix("数量")
+    tails = tuple(noun[i:] for i in range(0, len(noun) - 3, 2))  # two-character words: 政府|信息|公开|申请
+    return (*tails, "依申请公开申请", "依申请公开", "申请公开政府信息", "申请公开信息", "申请公开")
+
+
+REQUEST_NOUNS = _request_nouns()
+_T = "total"
 
 PROSE_CLAIMS: tuple[ProseClaim, ...] = (
-    ProseClaim((T3, "new_received", "total"), (
-        r"(?:共|全年|本年度?)?(?:收到|受理|新收)(?:各类)?(?:政府信息公开|依申请(?:公开)?)?(?:申请)?(?:信息公开)?(\d+)件",
-    )),
-    ProseClaim((T3, "granted", "total"), (r"(?:同意公开|予以公开)(?:答复)?(\d+)件",)),
-    ProseClaim((T3, "carried_forward", "total"), (r"(\d+)件(?:申请)?结转下(?:一)?年度",
-                                                   r"转下一?年度办理(?:答复)?的?有?(\d+)件")),
-    ProseClaim((T4, "reconsideration", "total"), (r"行政复议(?:案件)?(?:共)?(\d+)件",)),
+    ProseClaim((T3, "new_received", _T),
+               readings=(((T3, "new_received", _T),), ((T3, "new_received", _T), (T3, "carried_over", _T))),
+               verbs=("收到", "受理", "新收", "接收", "接到"), subjects=REQUEST_NOUNS),
+    ProseClaim((T3, "granted", _T),
+               readings=(((T3, "granted", _T),), ((T3, "granted", _T), (T3, "partially_granted", _T))),
+               patterns=(r"(?:同意公开|予以公开)(?:答复)?(\d+)件",)),
+    ProseClaim((T3, "carried_forward", _T), readings=(((T3, "carried_forward", _T),),),
+               patterns=(r"(\d+)件(?:申请)?结转下(?:一)?年度", r"转下一?年度办理(?:答复)?的?有?(\d+)件")),
+    ProseClaim((T4, "reconsideration", _T), readings=(((T4, "reconsideration", _T),),),
+               patterns=(r"行政复议(?:案件)?(?:共)?(\d+)件",)),
 )
 
 # --------------------------------------------------------------------------

@@ -47,6 +47,9 @@ QUESTIONS = ("全年收取了多少信息处理费", "政务新媒体发布信�
              "How many press conferences were held?", "What problems did the report name?")
 
 
+PLANNED = 5000  # distinct agency-years drawn from devtools.scale_corpus
+
+
 def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
@@ -82,7 +85,8 @@ def write_reports(store, plan, pool, start: int, stop: int) -> None:
     from ingest.models import ReportRecord, StoredPassage
 
     for n in range(start, stop):
-        planned = plan[n]
+        planned = plan[n % len(plan)]  # past the generator's agencies: the same ones, earlier years
+        year = planned.year - 10 * (n // len(plan))
         printed, parsed = pool[n % len(pool)]
         agency = planned.profile.name
         report_id = f"bench-{n:06d}"
@@ -90,7 +94,7 @@ def write_reports(store, plan, pool, start: int, stop: int) -> None:
                                   replace(p, text=p.text.replace(printed, agency)))
                     for i, p in enumerate(parsed.passages)]
         record = ReportRecord(id=report_id, source_file=f"{planned.stem}.txt", kind="txt", agency=agency,
-                              year=planned.year, template=parsed.meta.template, title=f"{agency}{planned.year}年报",
+                              year=year, template=parsed.meta.template, title=f"{agency}{year}年报",
                               page_count=0, ingested_at=time.time(), index_key="bench")
         store.save_report(record, parsed.facts, passages, parsed.findings)
 
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(s) for s in args.sizes.split(",")})
     work = Path(tempfile.mkdtemp(prefix="xxgk-passages-"))
     log = sys.stderr
-    plan = plan_corpus(sizes[-1] + 1, seed=args.seed)
+    plan = plan_corpus(min(sizes[-1] + 1, PLANNED), seed=args.seed)
     pool = parsed_pool(12, work)
     store = Store(work / "data" / "xxgk.sqlite3")
     tokens = query_tokens()

@@ -12,6 +12,7 @@ import pytest
 
 from devtools import samples
 from ingest import template as tpl
+from ingest.checks import claim_patterns
 from ingest.template import T2, T3, T4
 
 AGENCY = "青石市人民政府"
@@ -94,7 +95,7 @@ def test_prose_restates_the_tables_and_keeps_its_facts(version: str) -> None:
         assert sentence in prose, key
         assert report.fact_answers[key] in sentence
     for claim in tpl.PROSE_CLAIMS:  # identity 6, even when a table cell was altered
-        found = [m.group(1) for pat in claim.patterns for m in re.finditer(pat, prose)]
+        found = [m.group(1) for pat in claim_patterns(claim) for m in pat.finditer(prose)]
         assert found == [report.values[claim.cell]], claim.cell
     assert ("processing_fee" in report.facts_in_prose) == (version == tpl.TEMPLATE_2021)
     assert "一是" in report.sections[4][1][0] and "二是" in report.sections[4][1][0]
