@@ -32,6 +32,7 @@ import socket
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -39,6 +40,7 @@ from pathlib import Path
 
 from .checks import CARRY_OVER, carry_over_findings
 from .errors import StoreError
+from .keywords import CorpusStats, bm25, index_words, passage_words
 from .models import (
     AgencyIdentity,
     AgencyRecord,
@@ -50,7 +52,6 @@ from .models import (
     StoredFact,
     StoredPassage,
 )
-from .text import search_tokens
 
 # Ordered migrations; a store records the last one applied in schema_version.
 MIGRATIONS: tuple[str, ...] = (
@@ -135,6 +136,13 @@ MIGRATIONS: tuple[str, ...] = (
         tokens, passage_id UNINDEXED, report_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0');
     ALTER TABLE reports ADD COLUMN terms_from INTEGER;
     ALTER TABLE reports ADD COLUMN terms_to INTEGER;
+    """,
+    # 6: corpus statistics of the keyword index (passages holding each word; passages and
+    #    words indexed), so a scoped search ranks its few passages without reading the rest
+    """
+    CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT OR IGNORE INTO meta VALUES ('indexed_passages', 0);
+    INSERT OR IGNORE INTO meta VALUES ('indexed_words', 0);
     """,
 )
 MAX_SCOPED_RUNS = 32  # more reports than this in a keyword search: one filtered query instead
@@ -260,6 +268,8 @@ class Store:
                 db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
                 _repair_groups(db)
                 _settle_all_carry_over(db)
+                if current < 6:
+                    _count_indexed_words(db)
                 _index_terms_of_unindexed_reports(db)
         except BaseException:
             db.execute("ROLLBACK")
@@ -298,7 +308,7 @@ class Store:
         transaction (the crash tests use it).
         """
         passages = list(passages)
-        terms = [" ".join(search_tokens(p.passage.text)) for p in passages]  # outside the write lock
+        terms = [" ".join(passage_words(p.passage.text)) for p in passages]  # outside the write lock
         with self.transaction() as db:
             touched: set[tuple[str | None, int | None]] = set()
             for old in (*replaces, record.id):
@@ -556,35 +566,47 @@ class Store:
 
     def keyword_search(self, tokens: Sequence[str], report_ids: Collection[str] | None = None,
                        k: int = 20) -> list[tuple[str, float]]:
-        """The ``k`` passages whose search tokens best match any of ``tokens`` (FTS5's BM25),
-        as (passage id, score; higher is better), among the answering reports, or only
-        among ``report_ids``: those are scoped before scoring, by their runs of rowids."""
-        words = list(dict.fromkeys(t for t in tokens if any(ch.isalnum() for ch in t)))
+        """The ``k`` passages whose words best match any of ``tokens`` by BM25, as (passage id,
+        score; higher is better), among the answering reports, or only among ``report_ids``.
+
+        A scope of a few reports reads only their passages (their runs of rowids) and ranks
+        them with FTS5's formula and the corpus statistics; a wider one asks FTS5."""
+        words = list(dict.fromkeys(index_words(tokens)))
         if not words or k <= 0 or (report_ids is not None and not report_ids):
             return []
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-        head = "SELECT passage_id, bm25(passage_terms) AS s, rowid FROM passage_terms WHERE passage_terms MATCH ?"
-        tail = " ORDER BY s, rowid LIMIT ?"
         db = self.db
-        if report_ids is None:
-            rows = db.execute(f"{head} AND report_id IN (SELECT r.id FROM reports r WHERE {ANSWERS}){tail}",
-                              (match, k)).fetchall()
-        else:
+        if report_ids is not None:
             ids = list(dict.fromkeys(report_ids))
             runs = []
             for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 runs += db.execute(f"SELECT terms_from, terms_to FROM reports r WHERE r.id IN ({marks}) "
                                    f"AND {ANSWERS} AND terms_from IS NOT NULL", chunk).fetchall()
-            if len(runs) > MAX_SCOPED_RUNS:
-                answering = [r for r in ids if r in self.answering_ids(ids)]
-                marks = ",".join("?" * len(answering))
-                rows = db.execute(f"{head} AND report_id IN ({marks}){tail}", (match, *answering, k)).fetchall()
-            else:
-                rows = [row for lo, hi in runs
-                        for row in db.execute(f"{head} AND rowid BETWEEN ? AND ?{tail}", (match, lo, hi, k))]
-                rows = sorted(rows, key=lambda r: (r[1], r[2]))[:k]
+            if len(runs) <= MAX_SCOPED_RUNS:
+                return self._rank_scoped(words, runs, k)
+        match = " OR ".join(f'"{w}"' for w in words)
+        head = "SELECT passage_id, bm25(passage_terms) AS s FROM passage_terms WHERE passage_terms MATCH ?"
+        if report_ids is None:
+            scope, args = f"SELECT r.id FROM reports r WHERE {ANSWERS}", ()
+        else:
+            answering = sorted(self.answering_ids(ids))
+            scope, args = ",".join("?" * len(answering)), tuple(answering)
+        rows = db.execute(f"{head} AND report_id IN ({scope}) ORDER BY s, rowid LIMIT ?",
+                          (match, *args, k)).fetchall()
         return [(r[0], -r[1]) for r in rows]
+
+    def _rank_scoped(self, words: list[str], runs: list, k: int) -> list[tuple[str, float]]:
+        rows = [row for lo, hi in runs for row in self.db.execute(
+            "SELECT rowid, passage_id, tokens FROM passage_terms WHERE rowid BETWEEN ? AND ?", (lo, hi))]
+        scores = bm25(words, [r[2].split() for r in rows], self._corpus_stats(words))
+        ranked = sorted(((-score, r[0], r[1]) for score, r in zip(scores, rows) if score > 0))[:k]
+        return [(passage_id, -negative) for negative, _, passage_id in ranked]
+
+    def _corpus_stats(self, words: list[str]) -> CorpusStats:
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('indexed_passages', 'indexed_words')"))
+        marks = ",".join("?" * len(words))
+        holding = dict(self.db.execute(f"SELECT term, docs FROM term_docs WHERE term IN ({marks})", words))
+        return CorpusStats(int(meta.get("indexed_passages", 0)), int(meta.get("indexed_words", 0)), holding)
 
     def findings(self, report_id: str | None = None) -> list[tuple[str, Finding]]:
         sql = "SELECT * FROM findings"
@@ -676,6 +698,8 @@ def _delete_report(db: sqlite3.Connection, report_id: str) -> None:
     """A report's rows; its facts, passages and findings go with it (ON DELETE CASCADE)."""
     run = db.execute("SELECT terms_from, terms_to FROM reports WHERE id = ?", (report_id,)).fetchone()
     if run is not None and run[0] is not None:
+        texts = [r[0] for r in db.execute("SELECT tokens FROM passage_terms WHERE rowid BETWEEN ? AND ?", run)]
+        _count_words(db, texts, -1)
         db.execute("DELETE FROM passage_terms WHERE rowid BETWEEN ? AND ?", (run[0], run[1]))
     db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
 
@@ -691,13 +715,33 @@ def _add_terms(db: sqlite3.Connection, report_id: str, passage_ids: Sequence[str
                    [(start + n, text, pid, report_id) for n, (pid, text) in enumerate(zip(passage_ids, terms))])
     db.execute("UPDATE reports SET terms_from = ?, terms_to = ? WHERE id = ?",
                (start, start + len(passage_ids) - 1, report_id))
+    _count_words(db, terms, +1)
+
+
+def _count_words(db: sqlite3.Connection, texts: Sequence[str], sign: int) -> None:
+    """Add (or take away) passages' words to the corpus statistics."""
+    holding = Counter(word for text in texts for word in set(text.split()))
+    db.executemany("INSERT INTO term_docs VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+                   [(word, sign * n) for word, n in holding.items()])
+    if sign < 0:
+        db.executemany("DELETE FROM term_docs WHERE term = ? AND docs <= 0", [(w,) for w in holding])
+    db.execute("UPDATE meta SET value = value + ? WHERE key = 'indexed_passages'", (sign * len(texts),))
+    db.execute("UPDATE meta SET value = value + ? WHERE key = 'indexed_words'",
+               (sign * sum(len(text.split()) for text in texts),))
+
+
+def _count_indexed_words(db: sqlite3.Connection) -> None:
+    """Corpus statistics of a keyword index written before they were kept."""
+    db.execute("DELETE FROM term_docs")
+    db.execute("UPDATE meta SET value = 0 WHERE key IN ('indexed_passages', 'indexed_words')")
+    _count_words(db, [r[0] for r in db.execute("SELECT tokens FROM passage_terms")], +1)
 
 
 def _index_terms_of_unindexed_reports(db: sqlite3.Connection) -> None:
     """Stores written before the keyword index: tokenise their passages once."""
     for (report_id,) in db.execute("SELECT id FROM reports WHERE terms_from IS NULL").fetchall():
         rows = db.execute("SELECT id, text FROM passages WHERE report_id = ? ORDER BY seq", (report_id,)).fetchall()
-        _add_terms(db, report_id, [r[0] for r in rows], [" ".join(search_tokens(r[1])) for r in rows])
+        _add_terms(db, report_id, [r[0] for r in rows], [" ".join(passage_words(r[1])) for r in rows])
 
 
 def _chunks(items: list, size: int = 500) -> Iterator[list]:

@@ -28,16 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 WORDINGS = ("全年共收到信息公开申请{n}件。", "本年度受理公开申请{n}件，均按期答复。",
             "全年新收依申请公开申请{n}件。", "共接到群众申请公开政府信息{n}件。",
             "本机关全年共受理各类政府信息公开申请总计{n}件。")
-DISTRACTORS = ("依托12345政务服务便民热线，全年受理群众诉求{big}件。",
+DISTRACTORS = ("通过关联12345平台受理群众各类诉求，累计受理{big}件。",
                "全年受理人大代表建议和政协委员提案共{small}件。",
                "全年共受理政府信息公开申请{both}件（含上年结转{carried}件）。")
 
 
-def _add(report, section: int, sentence: str):
+def _add(report, section: int, sentence: str, *, first: bool = False):
     sections = list(report.sections)
     heading, paragraphs = sections[section]
-    sections[section] = (heading, [*paragraphs, sentence])
+    sections[section] = (heading, [sentence, *paragraphs] if first else [*paragraphs, sentence])
     return replace(report, sections=sections)
+
+
+def _is_injected(finding, inject: str | None, wrong: int | None) -> bool:
+    if inject == "prose":
+        return finding.check == "prose:new_received" and finding.actual == max(wrong or 0, 0)
+    return inject == "table" and finding.check.startswith("t4_block:")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,37 +71,34 @@ def main(argv: list[str] | None = None) -> int:
                                      inconsistent=inject == "table", profile=p.profile)
         new = report.number((tpl.T3, "new_received", "total"))
         carried = report.number((tpl.T3, "carried_over", "total"))
-        report = _add(report, 0, DISTRACTORS[0].format(big=new * 37 + rng.randint(100, 900)))
+        report = _add(report, 0, DISTRACTORS[0].format(big=new * 37 + rng.randint(100, 900)), first=True)
         report = _add(report, 4, DISTRACTORS[1].format(small=rng.randint(3, 90)))
         if carried:
             report = _add(report, 2, DISTRACTORS[2].format(both=new + carried, carried=carried))
+        wrong = None
         if inject == "prose":
             wrong = new + rng.choice((-1, 1)) * rng.randint(1, 9) + (carried + 20 if carried else 0)
-            report = _add(report, rng.choice((0, 2, 4)), rng.choice(WORDINGS).format(n=max(wrong, 0)))
+            report = _add(report, rng.choice((0, 2, 4)), rng.choice(WORDINGS).format(n=max(wrong, 0)),
+                          first=rng.random() < 0.5)
         parsed = parse_document(load(samples.write_text(report, work / f"{p.stem}.txt")))
-        checks = {f.check for f in parsed.findings}
+        hits = [f for f in parsed.findings if _is_injected(f, inject, wrong)]
+        extra = [f for f in parsed.findings if not _is_injected(f, inject, wrong)]
         if inject is None:
             clean += 1
-            if checks:
-                alarms += 1
-                alarm_examples += [f.message for f in parsed.findings][:1]
-            continue
-        kinds[inject][1] += 1
-        found = any(c.startswith("prose:") for c in checks) if inject == "prose" else \
-            any(c.startswith("t4_block:") for c in checks)
-        kinds[inject][0] += found
-        extra = {c for c in checks if not c.startswith("prose:" if inject == "prose" else "t4_block:")}
+        else:
+            kinds[inject][1] += 1
+            kinds[inject][0] += bool(hits)
         if extra:
             alarms += 1
-            alarm_examples.append(f"{p.stem}: {sorted(extra)}")
+            alarm_examples.append(f"{p.stem}: {extra[0].message}")
     seconds = time.perf_counter() - started
     print(f"{len(plan)} generated reports (text), {seconds:.0f} s")
     print("| injected | found / injected |")
     print("|---|---|")
     for kind, (found, injected) in kinds.items():
         print(f"| {kind} | {found} / {injected} |")
-    print(f"\nfalse alarms: {alarms} reports (of {clean} clean; injected reports counted when a "
-          f"finding other than the injected one appears)")
+    print(f"\nreports with a false alarm: {alarms} of {len(plan)} ({clean} clean; an injected report "
+          "counts when a finding other than the injected one appears)")
     for example in alarm_examples[:5]:
         print(f"  {example}")
     return 0

@@ -10,6 +10,7 @@ from langchain_core.documents import Document
 from assistant.answer import Evidence
 from assistant.retrieval import HybridRetriever
 from ingest.index import PassageIndex
+from ingest.keywords import index_words
 from ingest.text import search_tokens as tokenize
 
 
@@ -244,3 +245,47 @@ def test_invoke_returns_documents_with_citation_metadata(loaded):
     assert meta["citation"]["quote"] == docs[0].page_content
     assert {"source_file", "agency", "year", "page", "section"} <= set(meta["citation"])
     assert HybridRetriever(store=ingestor.store, index=None, report_ids=[]).invoke("申请") == []
+
+
+def test_a_scoped_search_ranks_as_fts5_does(loaded):
+    """Scoped, the store ranks a report's few passages itself; its BM25 agrees with FTS5's."""
+    store = loaded["ingestor"].store
+    rid = loaded["ids"]["2021"]
+    for query in ("政务新媒体 政策解读 培训", "全年收取了多少信息处理费", "行政复议"):
+        tokens = HybridRetriever._keyword_query(query, ())
+        mine = store.keyword_search(tokens, [rid], k=10)
+        many = store.keyword_search(tokens, [rid] + [f"absent-{n}" for n in range(40)], k=10)
+        words = " OR ".join(f'"{w}"' for w in dict.fromkeys(index_words(tokens)))
+        fts = store.db.execute(
+            "SELECT passage_id, -bm25(passage_terms) FROM passage_terms WHERE passage_terms MATCH ? "
+            "AND report_id = ? ORDER BY bm25(passage_terms) LIMIT 10", (words, rid)).fetchall()
+        assert [p for p, _ in mine] == [p for p, _ in fts] == [p for p, _ in many]
+        assert [round(s, 6) for _, s in mine] == [round(s, 6) for _, s in fts]
+
+
+def test_a_store_written_before_the_keyword_index_is_indexed_on_opening(config):
+    """Passages stored by an earlier version are tokenised once, with their statistics."""
+    import sqlite3
+
+    from ingest.store import MIGRATIONS, Store
+
+    config.data_dir.mkdir(parents=True)
+    old = sqlite3.connect(config.sqlite_path)
+    for script in MIGRATIONS[:4]:
+        old.executescript(script)
+    old.execute("INSERT INTO reports (id, source_file, kind, agency, year, template, title, page_count, "
+                "short_names, unknown, overridden, problems, duplicate_of, ingested_at, agency_id) "
+                "VALUES ('r1', '/r/1.txt', 'txt', '石桥县人民政府', 2022, '2021', '', 0, '[]', '[]', '[]', "
+                "'[]', NULL, 1.0, 'name/石桥县人民政府')")
+    old.executemany("INSERT INTO passages VALUES (?, 'r1', ?, '六、存在的主要问题', 1, 'prose', NULL, NULL, ?)",
+                    [("p1", 0, "全年收取信息处理费3940元。"), ("p2", 1, "政务新媒体发布信息120条。")])
+    old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    old.execute("INSERT INTO schema_version VALUES (4)")
+    old.commit()
+    old.close()
+    store = Store(config.sqlite_path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert [p for p, _ in store.keyword_search(["信息处理费"], ["r1"])] == ["p1"]
+    assert [p for p, _ in store.keyword_search(tokenize("政务新媒体"), None)] == ["p2"]
+    counts = dict(store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'indexed_%'"))
+    assert counts["indexed_passages"] == 2 and counts["indexed_words"] > 4
