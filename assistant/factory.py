@@ -16,6 +16,7 @@ from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 
 from .config import Config, load_config
+from .feedback import FeedbackLog
 from .llm import LLMAnswerer
 from .retrieval import HybridRetriever
 from .service import Assistant
@@ -73,14 +74,19 @@ def make_assistant(config: Config, store: Store | None = None, index: PassageInd
     elif config.llm.enabled:
         llm = LLMAnswerer.from_config(config.llm)
     return Assistant(store, retriever, llm=llm, embed=index.embedding,
-                     ingestor=make_ingestor(config, store, index))
+                     ingestor=make_ingestor(config, store, index), feedback=make_feedback(config))
 
 
 def make_reader(config: Config) -> Assistant:
     """The service over the fact store alone (no passage index, no embedding model): it lists
     reports, facts, findings and agencies, corrects agencies and answers table questions,
     but adds no reports."""
-    return Assistant(make_store(config))
+    return Assistant(make_store(config), feedback=make_feedback(config))
+
+
+def make_feedback(config: Config) -> FeedbackLog:
+    """Where users' marks on answers are kept: feedback.jsonl in the data directory."""
+    return FeedbackLog(config.data_dir / "feedback.jsonl")
 
 
 def from_config(path: str | Path | None = None, **overrides) -> Assistant:

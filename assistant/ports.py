@@ -1,7 +1,8 @@
 """The collaborators the service is built from, as the service uses them.
 
 ``ingest.store.Store``, ``assistant.retrieval.HybridRetriever``, ``assistant.llm.LLMAnswerer``,
-``ingest.pipeline.Ingestor`` and the embeddings of ``ingest.index`` are the real ones
+``ingest.pipeline.Ingestor``, ``assistant.feedback.FeedbackLog`` and the embeddings of
+``ingest.index`` are the real ones
 (assistant.factory builds them); tests pass anything with these methods.
 """
 
@@ -11,10 +12,11 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from ingest.models import AgencyRecord, Fact, Finding, ReportRecord, StoredFact, StoredPassage
+from ingest.models import AgencyRecord, Citation, Fact, Finding, ReportRecord, StoredFact, StoredPassage
 from ingest.pipeline import FileResult, Overrides
 
 from .answer import Evidence, Language
+from .feedback import FeedbackEntry, Rating
 from .llm import FigureSource, LLMResult
 
 
@@ -72,3 +74,12 @@ class ReportWriter(Protocol):
     def ingest(self, paths: Iterable[Path], overrides: Overrides = ...,
                progress: Callable[[FileResult], None] | None = None) -> list[FileResult]: ...
     def delete(self, report_id: str) -> bool: ...
+
+
+class FeedbackStore(Protocol):
+    """Users' marks on answers (assistant.feedback.FeedbackLog)."""
+
+    def add(self, question: str, answer: str, rating: Rating, citations: Sequence[Citation] = (), *,
+            agency: str | None = None, year: int | None = None) -> FeedbackEntry: ...
+    def amend(self, entry_id: str, *, comment: str = "", correction: str = "") -> None: ...
+    def entries(self) -> list[FeedbackEntry]: ...

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingest import template as tpl
-from ingest.errors import InputError
+from ingest.errors import ConfigError, InputError
 from ingest.models import Citation, Fact, Finding, Passage, ReportRecord
 from ingest.passages import section_key
 from ingest.text import addresses_model
@@ -22,9 +22,10 @@ from .answer import Answer, Evidence
 from .bilingual import chinese_for
 from .compute import Calculator, consistency_findings, fact_rows
 from .extract import Extract, answer_span, extract_answer, quantity_in
+from .feedback import FeedbackEntry, Rating, gold_lines
 from .library import ReportLibrary
 from .messages import Miss, agency_not_ingested, no_reports, not_recorded, reports_not_ingested
-from .ports import Answerer, Embedding, FactStore, PassageSearch, ReportWriter
+from .ports import Answerer, Embedding, FactStore, FeedbackStore, PassageSearch, ReportWriter
 from .render import Renderer
 from .understanding import Catalog, CatalogEntry, Query, parse_question
 
@@ -37,12 +38,14 @@ class Assistant:
     in through the constructor."""
 
     def __init__(self, store: FactStore, retriever: PassageSearch | None = None, llm: Answerer | None = None,
-                 embed: Embedding | None = None, ingestor: ReportWriter | None = None):
+                 embed: Embedding | None = None, ingestor: ReportWriter | None = None,
+                 feedback: FeedbackStore | None = None):
         self.store = store
         self.retriever = retriever
         self.llm = llm
         self.embed = embed
         self.library = ReportLibrary(store, ingestor)
+        self.feedback_log = feedback
         self.calculator = Calculator(store)
         self.renderer = Renderer(self.calculator.findings_for)
         self._catalog: Catalog | None = None
@@ -55,6 +58,29 @@ class Assistant:
             self.retriever.warm_up()
         if self.embed is not None:
             self.embed(["预热 warm-up"])  # loads the model's weights
+
+    # ------------------------------------------------------------ feedback
+
+    def record_feedback(self, question: str, answer: str, rating: Rating, citations: Sequence[Citation] = (),
+                        *, agency: str | None = None, year: int | None = None) -> FeedbackEntry:
+        """A user's mark on an answer as shown (👍 up, 👎 down, wrong_citation)."""
+        return self._feedback().add(question, answer, rating, citations, agency=agency, year=year)
+
+    def amend_feedback(self, entry_id: str, *, comment: str = "", correction: str = "") -> None:
+        """A comment or the right answer, added to a mark."""
+        self._feedback().amend(entry_id, comment=comment, correction=correction)
+
+    def feedback(self) -> list[FeedbackEntry]:
+        return self._feedback().entries()
+
+    def feedback_gold(self) -> tuple[list[dict], int]:
+        """The marks as gold-set lines for ``xxgk eval``, and how many had no known answer."""
+        return gold_lines(self.feedback())
+
+    def _feedback(self) -> FeedbackStore:
+        if self.feedback_log is None:
+            raise ConfigError("this assistant keeps no feedback; build it with assistant.from_config()")
+        return self.feedback_log
 
     def close(self) -> None:
         """Close the store's connections (the passage index needs no closing)."""

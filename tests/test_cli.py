@@ -199,3 +199,23 @@ def test_demo_ingests_its_reports_and_skips_nothing(run, tmp_path):
     assert code == 0
     assert "SKIPPED" not in out and "gold.jsonl" not in out
     assert " 0 skipped" in err and " 0 failed" in err
+
+
+def test_feedback_export_writes_gold_lines_and_says_what_it_left_out(run, tmp_path):
+    from assistant.feedback import FeedbackLog
+    from ingest.models import Citation
+
+    log = FeedbackLog(tmp_path / "data" / "feedback.jsonl")
+    cell = Citation("/r/qingshi-2023.pdf", "r1", "青石市人民政府", 2023, 4, table="t3", row="new_received",
+                    column="total", label="表三 · 本年新收 · 总计")
+    liked = log.add("青石市人民政府2023年新收多少件申请？", "### 713 件\n\n（表三）", "up", [cell])
+    log.add("How many lawsuits?", "### 3 件", "down", [cell])
+    refused = log.add("青石市人民政府2030年新收多少件？", "没有收录青石市人民政府2030年的年度报告。", "up")
+    code, out, err = run("feedback", "export")
+    assert code == 0 and "1 mark(s) left out" in err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(g["id"], g["answer"], g["kind"]) for g in lines] == [
+        (f"feedback-{liked.id}", "713 件", "table"), (f"feedback-{refused.id}", "unanswerable", "unanswerable")]
+    assert lines[0]["report"] == "qingshi-2023" and lines[0]["evidence"] == "表三 · 本年新收 · 总计"
+    code, out, _ = run("feedback")
+    assert code == 0 and out.count("[up]") == 2 and "[down]" in out

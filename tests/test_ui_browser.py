@@ -116,6 +116,9 @@ def test_ask_open_a_source_and_upload_a_report(server):
             page.wait_for_function("img => img.complete && img.naturalWidth > 500", arg=image.element_handle())
             expect(page.locator("#xxgk-source-text")).to_contain_text("黄色框为所引内容")
 
+            chat.get_by_role("button", name="Like", exact=True).first.click()  # 👍 under the answer is kept
+            expect(page.locator("#xxgk-feedback-note")).to_contain_text("已记录评价 👍", timeout=15_000)
+
             page.get_by_role("tab", name="报告库 · Library").click()
             page.locator("#xxgk-upload input[type=file]").set_input_files(str(upload))
             expect(page.locator("#xxgk-results")).to_contain_text("1/1 个文件已入库", timeout=60_000)

@@ -186,7 +186,11 @@ def test_upload_copies_every_file_and_reports_per_file(corpus):
     assert all(library.uploads_dir in Path(r.path).parents for r in results)
     table = h.format_results(results)
     assert "6/6 个文件已入库" in table and "青石市教育局 | 2023 | 2021 | 3 | 200" in table
-    assert len(h.report_table(library)) == 6
+    rows = h.report_table(library)
+    assert len(rows) == 6
+    # Pages are counted for PDFs; HTML and text reports have none, shown as "—", never 0.
+    assert all((row[3] == h.NO_PAGES) == (not row[7].endswith(".pdf")) for row in rows)
+    assert any(row[3] == h.NO_PAGES for row in rows) and any(row[3] != h.NO_PAGES for row in rows)
 
 
 def test_real_answer_cites_the_pdf_cell_and_the_preview_highlights_it(corpus):
@@ -471,3 +475,37 @@ def test_agencies_printed_two_ways_are_merged_and_renamed_from_the_library(small
     assert row[0] == "青石市教育和体育局（已改名）" and row[3] == "2022、2023"
     assert "青石市教育体育局" in row[4] and "青石市教育局" in row[4]
     assert library.assistant.catalog().years("青石市教育和体育局") == (2022, 2023)
+
+
+def test_marks_on_answers_become_gold_lines_that_eval_can_score(corpus, tmp_path):
+    from assistant.evaluation import is_correct
+
+    assistant = corpus["assistant"]
+    asked = "青石市教育局2023年本年新收政府信息公开申请多少件？"
+    right = final_state(assistant, asked)
+    answer_at = max(i for i in right.sources if not right.messages[i].get("metadata"))
+    sources_at = max(right.sources)
+    assert h.record_feedback(assistant, right.messages, right.sources, 0, True)[0] is None  # the question
+    up, note = h.record_feedback(assistant, right.messages, right.sources, sources_at, "Like",
+                                 "青石市教育局", "2023")
+    assert up and "已记录" in note
+    wrong = final_state(assistant, "青石市人民政府2022年行政复议多少件？")
+    at = max(i for i in wrong.sources if not wrong.messages[i].get("metadata"))
+    down, _ = h.record_feedback(assistant, wrong.messages, wrong.sources, at, h.FEEDBACK_OPTIONS[2])
+    assert "补充" in h.amend_feedback(assistant, down, "引用了别的表", "999件")
+    h.record_feedback(assistant, wrong.messages, wrong.sources, at, False)  # wrong, no right answer given
+
+    entries = {e.id: e for e in assistant.feedback()}
+    assert entries[up].rating == "up" and entries[up].agency == "青石市教育局" and entries[up].year == 2023
+    assert entries[up].citations and entries[up].answer == right.messages[answer_at]["content"]
+    assert (entries[down].rating, entries[down].correction) == ("wrong_citation", "999件")
+    lines, left_out = assistant.feedback_gold()
+    assert left_out == 1
+    by_id = {line["id"]: line for line in lines}
+    gold_up, gold_down = by_id[f"feedback-{up}"], by_id[f"feedback-{down}"]
+    assert gold_up["question"] == asked and gold_up["kind"] == "table" and gold_up["report"] == "qingshi-edu-2023"
+    assert gold_up["evidence"] and gold_down["answer"] == "999件"
+    assert is_correct(gold_up, assistant.ask(asked)) and not is_correct(gold_down, assistant.ask(wrong.messages[-3]["content"]))
+    path, note = h.export_feedback(assistant, tmp_path)
+    assert len(path.read_text(encoding="utf-8").splitlines()) == len(lines) and "1 条" in note
+    assert len(h.feedback_table(assistant)) == 3

@@ -63,6 +63,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
         current = gr.State([])
         asked = gr.State("")
         picked_finding = gr.State(None)
+        feedback_id = gr.State(None)
 
         gr.Markdown("# 政府信息公开年报问答 <small>xxgk · questions on government "
                     "information-disclosure annual reports</small>", elem_classes="xxgk-title")
@@ -80,7 +81,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                             clear = gr.Button("清空对话 · Clear", scale=1, size="md")
                         chatbot = gr.Chatbot(
                             elem_id="xxgk-chat", height=560, show_label=False, layout="panel",
-                            feedback_options=None, buttons=["copy"],
+                            feedback_options=h.FEEDBACK_OPTIONS, buttons=["copy"],
                             placeholder="### 有什么想了解的？\n问任何一份已收录年报里的数字或内容，答案都会注明出处。"
                                         "<br><small>Ask in Chinese or English; every answer cites its source.</small>")
                         with gr.Row():
@@ -88,6 +89,12 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                                                   placeholder="输入问题，例如：某市人民政府2023年本年新收政府信息公开申请多少件？",
                                                   elem_id="xxgk-question")
                             send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="xxgk-send")
+                        feedback_note = gr.Markdown(elem_id="xxgk-feedback-note")
+                        with gr.Accordion("补充说明或正确答案 · Add a comment or the right answer", open=False):
+                            with gr.Row():
+                                feedback_comment = gr.Textbox(label="说明 · Comment", scale=3)
+                                feedback_correction = gr.Textbox(label="正确答案 · Right answer", scale=2)
+                                feedback_send = gr.Button("补充到上一条评价 · Add", size="sm", scale=1)
                         examples = gr.Dataset(label="示例问题 · Examples", components=[question], samples=[],
                                               type="values", samples_per_page=8)
                     with gr.Column(scale=2):
@@ -173,6 +180,14 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                     ask_check = gr.Button("问：这份报告加起来对吗？", size="sm")
                     ask_cell = gr.Button("问：涉及的单元格是多少？", size="sm")
                 finding_note = gr.Markdown()
+
+                gr.Markdown("### 用户反馈 <small>Feedback on answers, as gold lines for xxgk eval</small>")
+                feedback_view = gr.Dataframe(headers=h.FEEDBACK_HEADERS, interactive=False, wrap=True,
+                                             max_height=260, elem_id="xxgk-feedback")
+                with gr.Row():
+                    feedback_export = gr.Button("导出为评测数据（JSONL）", size="sm", scale=1)
+                    feedback_file = gr.File(label="下载 · Download", interactive=False, visible=False, scale=2)
+                feedback_export_note = gr.Markdown()
 
                 gr.Markdown("### 图表 <small>Chart: one entry across years or agencies</small>")
                 with gr.Row():
@@ -269,6 +284,24 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
         def clear_chat():
             empty = h.preview_source(assistant, None)
             return [], [], {}, [], gr.Radio(choices=[], value=None), shown(empty), empty.markdown
+
+        def mark(msgs, srcs, ag, yr, evt: gr.LikeData):
+            entry_id, note = h.record_feedback(assistant, msgs, srcs, evt.index, evt.liked, ag, yr)
+            return entry_id, note, h.feedback_table(assistant)
+
+        chatbot.like(mark, [messages, sources, agency, year], [feedback_id, feedback_note, feedback_view], **reads)
+
+        def amend(entry_id, comment, correction):
+            return h.amend_feedback(assistant, entry_id, comment, correction), "", "", h.feedback_table(assistant)
+
+        feedback_send.click(amend, [feedback_id, feedback_comment, feedback_correction],
+                            [feedback_note, feedback_comment, feedback_correction, feedback_view], **reads)
+
+        def export_marks():
+            path, note = h.export_feedback(assistant, export_dir)
+            return gr.File(value=str(path), visible=True), note
+
+        feedback_export.click(export_marks, None, [feedback_file, feedback_export_note], **reads)
 
         clear.click(clear_chat, None, chat_outputs, queue=False)
         chatbot.clear(clear_chat, None, chat_outputs, queue=False)  # its own trash button
@@ -424,9 +457,10 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         def load():
             return (*refresh(), *show_facts(h.ALL, h.ALL, h.ALL, h.ALL, h.ALL),
-                    *draw(h.DEFAULT_METRIC, h.BY_YEAR, h.ALL, h.ALL))
+                    *draw(h.DEFAULT_METRIC, h.BY_YEAR, h.ALL, h.ALL), h.feedback_table(assistant))
 
-        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note], **reads)
+        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note, feedback_view],
+                 **reads)
 
         # ---------------------------------------------------------------- HTTP API
 

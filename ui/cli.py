@@ -115,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     rename.set_defaults(action="rename")
     p.set_defaults(func=cmd_agencies, action="list")
 
+    p = sub.add_parser("feedback", help="users' marks on answers (👍 / 👎 / wrong citation from the web app); "
+                                        "export them as gold-set lines for xxgk eval")
+    p.add_argument("--json", action="store_true")
+    marks = p.add_subparsers(metavar="ACTION")
+    export = marks.add_parser("export", help="the marks as gold-set JSON lines (question, answer, report, "
+                                             "kind, evidence; the user's correction where given)")
+    export.add_argument("--json", action="store_true", help="one JSON object: lines and how many were left out")
+    export.set_defaults(action="export")
+    p.set_defaults(func=cmd_feedback, action="list")
+
     p = sub.add_parser("delete", help="delete a report (its facts and passages) by id prefix")
     p.add_argument("report_id")
     p.set_defaults(func=cmd_delete)
@@ -374,6 +384,30 @@ def cmd_check(args, config: Config) -> int:
               f"{status}")
         for finding in mine:
             print(f"  [{finding['severity']}] {finding['message']}")
+    return 0
+
+
+def cmd_feedback(args, config: Config) -> int:
+    reader = _reader(config)
+    if args.action == "export":
+        lines, left_out = reader.feedback_gold()
+        if args.json:
+            print(json.dumps({"lines": lines, "left_out": left_out}, ensure_ascii=False, indent=2))
+        else:
+            for line in lines:
+                print(json.dumps(line, ensure_ascii=False))
+        if left_out:
+            print(f"{left_out} mark(s) left out: marked wrong with no correction, so the right answer "
+                  "is not known", file=sys.stderr)
+        return 0
+    for entry in reader.feedback():
+        if args.json:
+            print(json.dumps(entry.to_dict(), ensure_ascii=False))
+            continue
+        note = "".join(f"  · {label}: {text}" for label, text in (("comment", entry.comment),
+                                                                  ("correction", entry.correction)) if text)
+        print(f"[{entry.rating}] {entry.question}  ->  {entry.answer.splitlines()[0] if entry.answer else ''}"
+              f"  ({len(entry.citations)} citation(s)){note}")
     return 0
 
 

@@ -10,6 +10,7 @@ One module per tab of the app:
 - ``sources``: the source preview beside the chat (cited page, passage in context);
 - ``library``: the reports table, uploads, agencies (merge, rename);
 - ``data``: the facts table and its exports, consistency findings, the chart;
+- ``feedback``: marks under each answer, their comments, the list and its gold export;
 - ``common``: what several tabs use (the "all" filter value, agency and year pickers,
   safe Markdown, how a citation is named).
 
@@ -44,8 +45,17 @@ from .data import (
     metric_choices,
     row_choices,
 )
+from .feedback import (
+    FEEDBACK_HEADERS,
+    FEEDBACK_OPTIONS,
+    amend_feedback,
+    export_feedback,
+    feedback_table,
+    record_feedback,
+)
 from .library import (
     AGENCY_HEADERS,
+    NO_PAGES,
     REPORT_HEADERS,
     agency_table,
     format_results,
@@ -62,7 +72,9 @@ from .sources import Preview, preview_source, source_choices
 
 __all__ = [
     "AGENCY_HEADERS", "ALL", "BY_AGENCY", "BY_YEAR", "DEFAULT_METRIC", "FACT_FIELDS", "FACT_HEADERS",
-    "FINDING_HEADERS", "MAX_SHOWN_FACTS", "REPORT_HEADERS", "TABLE_CHOICES", "ChatState", "Overrides",
+    "FEEDBACK_HEADERS", "FEEDBACK_OPTIONS", "amend_feedback", "export_feedback", "feedback_table",
+    "record_feedback",
+    "FINDING_HEADERS", "MAX_SHOWN_FACTS", "NO_PAGES", "REPORT_HEADERS", "TABLE_CHOICES", "ChatState", "Overrides",
     "Preview", "agency_choices", "agency_table", "as_citation", "chart", "column_choices",
     "example_questions", "export_facts", "facts", "facts_frame", "facts_note", "findings",
     "findings_summary", "findings_table", "format_answer", "format_results", "library_agency_choices",

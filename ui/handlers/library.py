@@ -35,8 +35,11 @@ def report_status(row: ReportRow) -> str:
     return "；".join(notes) or "正常"
 
 
+NO_PAGES = "—"  # HTML, text and Word reports have no pages
+
+
 def report_table(library: Library) -> list[list]:
-    return [[r.agency or "（未识别）", r.year or "", r.template or "", r.pages, r.facts, r.passages,
+    return [[r.agency or "（未识别）", r.year or "", r.template or "", r.pages or NO_PAGES, r.facts, r.passages,
              r.findings, r.name, report_status(r), r.report_id[:12]] for r in library.reports()]
 
 
@@ -151,7 +154,7 @@ def format_results(results: Sequence[FileResult]) -> str:
             notes.append("同一单位同一年度的新版本（数字有改动），今后由这份作答，旧版本保留")
         notes += r.problems[:3]
         lines.append(f"| {name} | {STATUS_TEXT.get(r.status, r.status)} | {_cell(r.agency or '？')} | "
-                     f"{r.year or '？'} | {r.template or '？'} | {r.pages} | {r.facts} | {r.findings} | "
+                     f"{r.year or '？'} | {r.template or '？'} | {r.pages or NO_PAGES} | {r.facts} | {r.findings} | "
                      f"{_cell('；'.join(notes))} |")
     return "\n".join(lines)
 
