@@ -119,6 +119,14 @@ def test_ask_open_a_source_and_upload_a_report(server):
             chat.get_by_role("button", name="Like", exact=True).first.click()  # 👍 under the answer is kept
             expect(page.locator("#xxgk-feedback-note")).to_contain_text("已记录评价 👍", timeout=15_000)
 
+            # A shared link asks its question when the page opens, with its filters.
+            from urllib.parse import urlencode
+
+            page.goto(server["url"] + "?" + urlencode({"q": "本年新收政府信息公开申请多少件？",
+                                                       "agency": ASKED_AGENCY, "year": ASKED_YEAR}))
+            expect(page.locator("#xxgk-chat")).to_contain_text(f"{expected} 件", timeout=30_000)
+            expect(page.get_by_label("单位 · Agency").first).to_have_value(ASKED_AGENCY)
+
             page.get_by_role("tab", name="报告库 · Library").click()
             page.locator("#xxgk-upload input[type=file]").set_input_files(str(upload))
             expect(page.locator("#xxgk-results")).to_contain_text("1/1 个文件已入库", timeout=60_000)

@@ -509,3 +509,13 @@ def test_marks_on_answers_become_gold_lines_that_eval_can_score(corpus, tmp_path
     path, note = h.export_feedback(assistant, tmp_path)
     assert len(path.read_text(encoding="utf-8").splitlines()) == len(lines) and "1 条" in note
     assert len(h.feedback_table(assistant)) == 3
+
+
+def test_the_conversation_exports_as_markdown_with_every_citation(corpus, tmp_path):
+    assert h.export_conversation([], tmp_path) is None
+    state = final_state(corpus["assistant"], "青石市教育局2023年本年新收政府信息公开申请多少件？")
+    expected = corpus["series"]["青石市教育局"][2023].number(("t3", "new_received", "total"))
+    text = h.export_conversation(state.messages, tmp_path).read_text(encoding="utf-8")
+    assert "## 问 · Question\n\n青石市教育局2023年本年新收政府信息公开申请多少件？" in text
+    assert f"{expected} 件" in text and "qingshi-edu-2023.pdf · 第" in text
+    assert "表三 · 一、本年新收政府信息公开申请数量 · 总计" in text

@@ -79,6 +79,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                             year = gr.Dropdown(label="年度 · Year", choices=[("全部年度 · All years", h.ALL)],
                                                value=h.ALL, scale=1)
                             clear = gr.Button("清空对话 · Clear", scale=1, size="md")
+                            save_chat = gr.Button("导出对话 · Export", scale=1, size="md", elem_id="xxgk-export-chat")
                         chatbot = gr.Chatbot(
                             elem_id="xxgk-chat", height=560, show_label=False, layout="panel",
                             feedback_options=h.FEEDBACK_OPTIONS, buttons=["copy"],
@@ -89,6 +90,8 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                                                   placeholder="输入问题，例如：某市人民政府2023年本年新收政府信息公开申请多少件？",
                                                   elem_id="xxgk-question")
                             send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="xxgk-send")
+                        conversation_file = gr.File(label="对话记录 · Conversation (Markdown)", interactive=False,
+                                                    visible=False, elem_id="xxgk-conversation")
                         feedback_note = gr.Markdown(elem_id="xxgk-feedback-note")
                         with gr.Accordion("补充说明或正确答案 · Add a comment or the right answer", open=False):
                             with gr.Row():
@@ -303,6 +306,11 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         feedback_export.click(export_marks, None, [feedback_file, feedback_export_note], **reads)
 
+        def export_chat(msgs):
+            path = h.export_conversation(msgs, export_dir)
+            return gr.File(value=str(path) if path else None, visible=path is not None)
+
+        save_chat.click(export_chat, messages, conversation_file, **reads)
         clear.click(clear_chat, None, chat_outputs, queue=False)
         chatbot.clear(clear_chat, None, chat_outputs, queue=False)  # its own trash button
         agency.change(years_for, agency, year, **reads)
@@ -459,8 +467,21 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             return (*refresh(), *show_facts(h.ALL, h.ALL, h.ALL, h.ALL, h.ALL),
                     *draw(h.DEFAULT_METRIC, h.BY_YEAR, h.ALL, h.ALL), h.feedback_table(assistant))
 
+        def from_link(request: gr.Request):
+            """A shared link (?q=…&agency=…&year=…) asks its question when the page opens."""
+            params = dict(request.query_params) if request is not None else {}
+            q = (params.get("q") or "").strip()
+            if not q:
+                return "", gr.skip(), gr.skip()
+            cat = catalog()
+            link_agency = params.get("agency") if params.get("agency") in cat.agencies else h.ALL
+            years = h.year_choices(cat, link_agency or None)
+            link_year = params.get("year") if params.get("year") in {v for _, v in years} else h.ALL
+            return q, gr.Dropdown(value=link_agency), gr.Dropdown(choices=years, value=link_year)
+
         app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note, feedback_view],
-                 **reads)
+                 **reads).then(from_link, None, [asked, agency, year], **reads).then(
+            ask, chat_inputs, chat_outputs, **questions)
 
         # ---------------------------------------------------------------- HTTP API
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from assistant.compute import FACT_FIELDS
 from ingest.pipeline import Overrides
 
-from .chat import ChatState, example_questions, format_answer, respond
+from .chat import ChatState, example_questions, export_conversation, format_answer, respond
 from .common import ALL, agency_choices, as_citation, year_choices
 from .data import (
     BY_AGENCY,
@@ -76,7 +76,7 @@ __all__ = [
     "record_feedback",
     "FINDING_HEADERS", "MAX_SHOWN_FACTS", "NO_PAGES", "REPORT_HEADERS", "TABLE_CHOICES", "ChatState", "Overrides",
     "Preview", "agency_choices", "agency_table", "as_citation", "chart", "column_choices",
-    "example_questions", "export_facts", "facts", "facts_frame", "facts_note", "findings",
+    "example_questions", "export_conversation", "export_facts", "facts", "facts_frame", "facts_note", "findings",
     "findings_summary", "findings_table", "format_answer", "format_results", "library_agency_choices",
     "library_summary", "merge_agencies", "metric_choices", "preview_source", "rename_agency",
     "report_choices", "report_status", "report_table", "respond", "row_choices", "source_choices",

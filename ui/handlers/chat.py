@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer, FindingNote
@@ -93,6 +95,26 @@ def respond(assistant: Assistant, question: str, messages: Sequence[Message], so
                                       "status": "done"}})
         sources[len(messages) - 1] = cited
     yield ChatState(list(messages), dict(sources), cited)
+
+
+def export_conversation(messages: Sequence[Message], directory: Path) -> Path | None:
+    """The conversation as Markdown, every answer with its block of sources (file, page,
+    table · row · column, quote), to download; None when there is nothing to export."""
+    if not messages:
+        return None
+    parts = [f"# 政府信息公开年报问答 · 对话记录\n\n<small>xxgk · {datetime.now():%Y-%m-%d %H:%M}</small>"]
+    for message in messages:
+        content = str(message.get("content", "")).strip()
+        if message.get("role") == "user":
+            parts.append(f"## 问 · Question\n\n{content}")
+        elif message.get("metadata"):
+            parts.append(f"#### {message['metadata'].get('title', '来源 · Sources')}\n\n{content}")
+        else:
+            parts.append(content)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"xxgk-conversation-{datetime.now():%Y%m%d-%H%M%S}.md"
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return path
 
 
 def _assistant_text(text: str) -> Message:
