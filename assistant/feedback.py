@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from ingest.models import BBox, Citation
+from ingest.models import Citation
 from ingest.text import language_of
 
 from .evaluation import UNANSWERABLE
@@ -77,7 +77,7 @@ class FeedbackLog:
                         marks[old.id] = replace(old, comment=data.get("comment") or old.comment,
                                                 correction=data.get("correction") or old.correction)
                     continue
-                data["citations"] = tuple(_citation(c) for c in data.get("citations", ()))
+                data["citations"] = tuple(Citation.from_dict(c) for c in data.get("citations", ()))
                 marks[data["id"]] = FeedbackEntry(**data)
             except (ValueError, TypeError, KeyError):
                 continue
@@ -89,11 +89,6 @@ class FeedbackLog:
         with open(self.path, "a", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             fh.write(line)
-
-
-def _citation(data: dict) -> Citation:
-    box = data.get("bbox")
-    return Citation(**{**data, "bbox": BBox(**box) if isinstance(box, dict) else None})
 
 
 _MARKUP = re.compile(r"^[#>*\s]+|[*_`]+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -169,6 +170,12 @@ class Citation(_Serialisable):
     label: str | None = None  # e.g. "表三 · 三、本年度办理结果 （一）予以公开 · 总计"
     quote: str = ""
     bbox: BBox | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Citation:
+        """The inverse of ``to_dict`` (a citation read back from JSON or a web state)."""
+        box = data.get("bbox")
+        return cls(**{**data, "bbox": BBox(**box) if isinstance(box, Mapping) else box})
 
 
 # ---------------------------------------------------------------- what the store keeps

@@ -576,21 +576,19 @@ class Store:
             return []
         db = self.db
         if report_ids is not None:
-            ids = list(dict.fromkeys(report_ids))
-            runs = []
-            for chunk in _chunks(ids):
+            runs = []  # (report id, first rowid, last rowid) of the answering reports in scope
+            for chunk in _chunks(list(dict.fromkeys(report_ids))):
                 marks = ",".join("?" * len(chunk))
-                runs += db.execute(f"SELECT terms_from, terms_to FROM reports r WHERE r.id IN ({marks}) "
+                runs += db.execute(f"SELECT r.id, terms_from, terms_to FROM reports r WHERE r.id IN ({marks}) "
                                    f"AND {ANSWERS} AND terms_from IS NOT NULL", chunk).fetchall()
             if len(runs) <= MAX_SCOPED_RUNS:
-                return self._rank_scoped(words, runs, k)
+                return self._rank_scoped(words, [(lo, hi) for _, lo, hi in runs], k)
         match = " OR ".join(f'"{w}"' for w in words)
         head = "SELECT passage_id, bm25(passage_terms) AS s FROM passage_terms WHERE passage_terms MATCH ?"
         if report_ids is None:
             scope, args = f"SELECT r.id FROM reports r WHERE {ANSWERS}", ()
         else:
-            answering = sorted(self.answering_ids(ids))
-            scope, args = ",".join("?" * len(answering)), tuple(answering)
+            scope, args = ",".join("?" * len(runs)), tuple(r[0] for r in runs)
         rows = db.execute(f"{head} AND report_id IN ({scope}) ORDER BY s, rowid LIMIT ?",
                           (match, *args, k)).fetchall()
         return [(r[0], -r[1]) for r in rows]

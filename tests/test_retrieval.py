@@ -289,3 +289,23 @@ def test_a_store_written_before_the_keyword_index_is_indexed_on_opening(config):
     assert [p for p, _ in store.keyword_search(tokenize("政务新媒体"), None)] == ["p2"]
     counts = dict(store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'indexed_%'"))
     assert counts["indexed_passages"] == 2 and counts["indexed_words"] > 4
+
+
+def test_a_wide_scope_is_searched_by_fts5_among_those_reports_only(config):
+    """More reports than the store ranks itself: FTS5 ranks, still only within the scope."""
+    from ingest.models import Passage, ReportRecord, StoredPassage
+    from ingest.store import MAX_SCOPED_RUNS, Store
+
+    store = Store(config.sqlite_path)
+    ids = [f"r{n:03d}" for n in range(MAX_SCOPED_RUNS + 4)]
+    for n, rid in enumerate(ids):
+        text = f"全年收取信息处理费{n}元。" if n % 2 else "召开新闻发布会三场。"
+        store.save_report(ReportRecord(rid, f"/r/{rid}.txt", "txt", f"第{n}县人民政府", 2023, "2021", "", 0),
+                          [], [StoredPassage(f"{rid}-0", rid, Passage(text, "六", 1, "prose"))], [])
+    tokens = tokenize("信息处理费")
+    everywhere = store.keyword_search(tokens, None, k=100)
+    assert {p for p, _ in everywhere} == {f"{rid}-0" for n, rid in enumerate(ids) if n % 2}
+    scope = [r for r in ids if r != "r003"]  # wider than the store ranks itself
+    assert len(scope) > MAX_SCOPED_RUNS
+    assert store.keyword_search(tokens, scope, k=100) == [h for h in everywhere if h[0] != "r003-0"]
+    store.close()

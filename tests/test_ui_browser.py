@@ -125,7 +125,7 @@ def test_ask_open_a_source_and_upload_a_report(server):
             page.goto(server["url"] + "?" + urlencode({"q": "本年新收政府信息公开申请多少件？",
                                                        "agency": ASKED_AGENCY, "year": ASKED_YEAR}))
             expect(page.locator("#xxgk-chat")).to_contain_text(f"{expected} 件", timeout=30_000)
-            expect(page.get_by_label("单位 · Agency").first).to_have_value(ASKED_AGENCY)
+            expect(page.get_by_label("单位 · Agency").first).to_have_value(ASKED_AGENCY, timeout=15_000)
 
             page.get_by_role("tab", name="报告库 · Library").click()
             page.locator("#xxgk-upload input[type=file]").set_input_files(str(upload))

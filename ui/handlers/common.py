@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from assistant.understanding import Catalog
-from ingest.models import BBox, Citation
+from ingest.models import Citation
 
 ALL = ""  # the value of "all agencies / all years / all tables" in a filter
 
@@ -47,13 +47,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def as_citation(item: dict | Citation) -> Citation:
-    if isinstance(item, Citation):
-        return item
-    data = dict(item)
-    box = data.get("bbox")
-    if isinstance(box, dict):
-        data["bbox"] = BBox(**box)
-    return Citation(**data)
+    return item if isinstance(item, Citation) else Citation.from_dict(item)
 
 
 def agency_choices(catalog: Catalog) -> list[tuple[str, str]]:
