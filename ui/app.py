@@ -62,6 +62,8 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
         sources = gr.State({})
         current = gr.State([])
         asked = gr.State("")
+        linked = gr.State("")  # the question of a shared link; kept apart from `asked` so a
+        # question typed while the page is still loading is not asked twice
         picked_finding = gr.State(None)
         feedback_id = gr.State(None)
 
@@ -479,9 +481,15 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             link_year = params.get("year") if params.get("year") in {v for _, v in years} else h.ALL
             return q, gr.Dropdown(value=link_agency), gr.Dropdown(choices=years, value=link_year)
 
+        def ask_link(q, msgs, srcs, ag, yr):
+            if not (q or "").strip():
+                yield tuple(gr.skip() for _ in chat_outputs)  # leave a chat already under way alone
+                return
+            yield from ask(q, msgs, srcs, ag, yr)
+
         app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note, feedback_view],
-                 **reads).then(from_link, None, [asked, agency, year], **reads).then(
-            ask, chat_inputs, chat_outputs, **questions)
+                 **reads).then(from_link, None, [linked, agency, year], **reads).then(
+            ask_link, [linked, messages, sources, agency, year], chat_outputs, **questions)
 
         # ---------------------------------------------------------------- HTTP API
 
