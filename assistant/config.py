@@ -39,6 +39,13 @@ class _Section(BaseModel):
 
 class IngestConfig(_Section):
     max_file_mb: float = Field(50, gt=0, description="Files larger than this are refused.")
+    workers: int | None = Field(None, gt=0, description="Processes that read and embed files at "
+                                                        "once; empty: one per core.")
+
+
+class StoreConfig(_Section):
+    url: str | None = Field(None, description="Empty: SQLite in data_dir. postgresql://user@host:port/db "
+                                              "for a team's PostgreSQL server.")
 
 
 class EmbeddingConfig(_Section):
@@ -87,6 +94,7 @@ class Config(BaseSettings):
                                       extra="forbid", case_sensitive=False)
 
     data_dir: Path = Path("data")
+    store: StoreConfig = StoreConfig()
     ingest: IngestConfig = IngestConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
     chroma: ChromaConfig = ChromaConfig()
@@ -110,6 +118,11 @@ class Config(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "xxgk.sqlite3"
+
+    @property
+    def store_location(self) -> str | Path:
+        """The fact store: store.url when set, else the SQLite file in data_dir."""
+        return self.store.url or self.sqlite_path
 
     @property
     def chroma_path(self) -> Path:

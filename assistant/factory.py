@@ -14,6 +14,7 @@ from ingest.index import (
 )
 from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
+from ingest.workers import available_cores
 
 from .config import Config, load_config
 from .feedback import FeedbackLog
@@ -37,7 +38,7 @@ def make_embedding(config: Config):
 
 def make_store(config: Config) -> Store:
     """The fact store; reports stored before agency identity get theirs now (once)."""
-    store = Store(config.sqlite_path)
+    store = Store(config.store_location)
     reidentify(store)
     return store
 
@@ -59,7 +60,8 @@ def make_index(config: Config, embedding=None) -> PassageIndex:
 def make_ingestor(config: Config, store: Store | None = None,
                   index: PassageIndex | None = None) -> Ingestor:
     return Ingestor(store or make_store(config), index or make_index(config),
-                    max_file_bytes=int(config.ingest.max_file_mb * 1_000_000))
+                    max_file_bytes=int(config.ingest.max_file_mb * 1_000_000),
+                    workers=config.ingest.workers or available_cores())
 
 
 def make_assistant(config: Config, store: Store | None = None, index: PassageIndex | None = None,
@@ -74,14 +76,15 @@ def make_assistant(config: Config, store: Store | None = None, index: PassageInd
     elif config.llm.enabled:
         llm = LLMAnswerer.from_config(config.llm)
     return Assistant(store, retriever, llm=llm, embed=index.embedding,
-                     ingestor=make_ingestor(config, store, index), feedback=make_feedback(config))
+                     ingestor=make_ingestor(config, store, index), feedback=make_feedback(config),
+                     data_dir=config.data_dir)
 
 
 def make_reader(config: Config) -> Assistant:
     """The service over the fact store alone (no passage index, no embedding model): it lists
     reports, facts, findings and agencies, corrects agencies and answers table questions,
     but adds no reports."""
-    return Assistant(make_store(config), feedback=make_feedback(config))
+    return Assistant(make_store(config), feedback=make_feedback(config), data_dir=config.data_dir)
 
 
 def make_feedback(config: Config) -> FeedbackLog:

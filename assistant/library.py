@@ -43,12 +43,22 @@ class AgencySummary:
     reports: tuple[ReportRecord, ...]
 
 
+@dataclass(frozen=True)
+class StoreStatus:
+    backend: str  # "sqlite" or "postgresql"
+    location: str  # the file, or the server without its password
+    schema_version: int
+    reports: int
+
+
 class ReportLibrary:
     """Reads go to the store; changes go through the Ingestor (None: a read-only library)."""
 
-    def __init__(self, store: FactStore, ingestor: ReportWriter | None = None):
+    def __init__(self, store: FactStore, ingestor: ReportWriter | None = None,
+                 data_dir: Path | None = None):
         self.store = store
         self._ingestor = ingestor
+        self._data_dir = data_dir
 
     @property
     def ingestor(self) -> ReportWriter:
@@ -59,7 +69,13 @@ class ReportLibrary:
 
     @property
     def data_dir(self) -> Path:
-        """Where this library's store lives (uploads are kept beside it)."""
+        """Where this library keeps its files (uploads, feedback): the configured data
+        directory, or the one holding a SQLite store."""
+        if self._data_dir is not None:
+            return Path(self._data_dir)
+        if self.store.path is None:
+            raise ConfigError("this library's store is a server; build the assistant with "
+                              "assistant.factory.make_assistant so it knows its data_dir")
         return Path(self.store.path).parent
 
     @property
@@ -67,6 +83,11 @@ class ReportLibrary:
         return self.ingestor.max_file_bytes
 
     # ------------------------------------------------------------ reading
+
+    def store_status(self) -> StoreStatus:
+        """Which store this library is on; opening it applied any migration it lacked."""
+        return StoreStatus(self.store.database.name, self.store.location, self.store.schema_version,
+                           len(self.store.report_ids()))
 
     def reports(self) -> list[ReportSummary]:
         return [ReportSummary(r, **self.store.counts(r.id)) for r in self.store.reports()]
@@ -98,8 +119,10 @@ class ReportLibrary:
     # ------------------------------------------------------------ changing
 
     def add(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
-            progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-        return self.ingestor.ingest(paths, overrides, progress)
+            progress: Callable[[FileResult], None] | None = None,
+            workers: int | None = None) -> list[FileResult]:
+        """Ingest files and folders; ``workers`` processes read them (default: ingest.workers)."""
+        return self.ingestor.ingest(paths, overrides, progress, workers=workers)
 
     def delete(self, report_id: str) -> bool:
         return self.ingestor.delete(report_id)

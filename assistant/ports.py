@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ingest.models import AgencyRecord, Citation, Fact, Finding, ReportRecord, StoredFact, StoredPassage
 from ingest.pipeline import FileResult, Overrides
@@ -23,7 +23,10 @@ from .llm import FigureSource, LLMResult
 class FactStore(Protocol):
     """The stored reports, their cells, passages and findings, and the agencies."""
 
-    path: Path
+    path: Path | None  # the SQLite file; None for a database server
+    location: str  # shown to users: the file, or the server without its password
+    database: Any  # ingest.databases.Database: its ``name`` says which backend
+    schema_version: int
 
     def version(self) -> int: ...
     def reports(self, *, include_duplicates: bool = True) -> list[ReportRecord]: ...
@@ -72,7 +75,8 @@ class ReportWriter(Protocol):
     max_file_bytes: int
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = ...,
-               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]: ...
+               progress: Callable[[FileResult], None] | None = None,
+               workers: int | None = None) -> list[FileResult]: ...
     def delete(self, report_id: str) -> bool: ...
 
 

@@ -39,12 +39,12 @@ class Assistant:
 
     def __init__(self, store: FactStore, retriever: PassageSearch | None = None, llm: Answerer | None = None,
                  embed: Embedding | None = None, ingestor: ReportWriter | None = None,
-                 feedback: FeedbackStore | None = None):
+                 feedback: FeedbackStore | None = None, data_dir: Path | None = None):
         self.store = store
         self.retriever = retriever
         self.llm = llm
         self.embed = embed
-        self.library = ReportLibrary(store, ingestor)
+        self.library = ReportLibrary(store, ingestor, data_dir)
         self.feedback_log = feedback
         self.calculator = Calculator(store)
         self.renderer = Renderer(self.calculator.findings_for)

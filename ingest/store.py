@@ -1,4 +1,4 @@
-"""Storage of reports, facts, passages and findings in SQLite.
+"""Storage of reports, facts, passages and findings, in SQLite or PostgreSQL (databases.py).
 
 Every state change of a report happens in one transaction: its rows, which copy
 of an agency's year answers (``duplicate_of``), the end of its pending marker and
@@ -11,17 +11,17 @@ answering one is a new version and answers from then on; an agreeing copy answer
 only when it holds more cells. Deleting the answering copy promotes another, so a
 stored report never becomes unanswerable.
 
-The keyword index lives here too (SQLite FTS5 over the jieba search tokens of each
-passage, BM25 from FTS5 itself), written in the report's transaction; a search scoped
-to some reports reads only their rows.
+The keyword index lives here too (the jieba search tokens of each passage in FTS5 on
+SQLite, a GIN-indexed tsvector on PostgreSQL), written in the report's transaction; a
+search scoped to some reports reads only their rows.
 
 The carry-over check (表三 上年结转 of year N against 结转下年度 of year N-1) spans two
 reports, so the store keeps it: whenever the answering copy of an agency's year
 changes, the findings of that year and the next are settled in the same transaction,
 whatever order the reports came in.
 
-Connections are per thread (questions run concurrently in the web app); SQLite's
-WAL mode lets them read while one writer commits.
+Connections are per thread (questions run concurrently in the web app); readers never
+wait for the one writer (SQLite's WAL mode; PostgreSQL's snapshots).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -39,6 +38,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .checks import CARRY_OVER, carry_over_findings
+from .databases import Connection, Database, open_database
 from .errors import StoreError
 from .keywords import CorpusStats, bm25, index_words, passage_words
 from .models import (
@@ -53,98 +53,6 @@ from .models import (
     StoredPassage,
 )
 
-# Ordered migrations; a store records the last one applied in schema_version.
-MIGRATIONS: tuple[str, ...] = (
-    # 1: reports, facts, passages, findings
-    """
-    CREATE TABLE IF NOT EXISTS reports (
-        id TEXT PRIMARY KEY,            -- sha256 of the file's bytes
-        source_file TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        agency TEXT, year INTEGER, template TEXT, title TEXT,
-        page_count INTEGER NOT NULL,
-        short_names TEXT NOT NULL,      -- JSON list
-        unknown TEXT NOT NULL,          -- JSON list of fields not recognised
-        overridden TEXT NOT NULL,       -- JSON list of fields the user supplied
-        problems TEXT NOT NULL,         -- JSON list of {message, page, text}
-        duplicate_of TEXT,              -- the copy of this agency's year that answers instead
-        ingested_at REAL NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
-    CREATE TABLE IF NOT EXISTS facts (
-        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-        tbl TEXT NOT NULL, row TEXT NOT NULL, col TEXT NOT NULL,
-        row_label TEXT NOT NULL, col_label TEXT NOT NULL,
-        raw TEXT NOT NULL, value REAL, unit TEXT NOT NULL,
-        page INTEGER, bbox TEXT,
-        PRIMARY KEY (report_id, tbl, row, col)
-    );
-    CREATE TABLE IF NOT EXISTS passages (
-        id TEXT PRIMARY KEY,
-        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL, section TEXT NOT NULL, page INTEGER,
-        kind TEXT NOT NULL, tbl TEXT, row TEXT, text TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS passages_report ON passages(report_id);
-    CREATE TABLE IF NOT EXISTS findings (
-        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-        check_key TEXT NOT NULL, message TEXT NOT NULL, message_en TEXT NOT NULL,
-        cells TEXT NOT NULL, expected REAL, actual REAL, severity TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
-    """,
-    # 2: the index key of each report's passages, markers of uncommitted ingests,
-    #    a generation counter every write bumps
-    """
-    ALTER TABLE reports ADD COLUMN index_key TEXT NOT NULL DEFAULT '';
-    CREATE TABLE IF NOT EXISTS pending (
-        report_id TEXT NOT NULL, index_key TEXT NOT NULL,
-        host TEXT NOT NULL, pid INTEGER NOT NULL, started_at REAL NOT NULL,
-        PRIMARY KEY (report_id, index_key)
-    );
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    INSERT OR IGNORE INTO meta VALUES ('generation', 0);
-    """,
-    # 3: agency identity: one agency under every printing of its name; user merges
-    """
-    ALTER TABLE reports ADD COLUMN agency_id TEXT;
-    ALTER TABLE reports ADD COLUMN printed_agency TEXT;
-    ALTER TABLE reports ADD COLUMN identity_version INTEGER NOT NULL DEFAULT 0;
-    UPDATE reports SET agency_id = 'name/' || agency, printed_agency = agency WHERE agency IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS reports_agency_id_year ON reports(agency_id, year);
-    CREATE TABLE IF NOT EXISTS agencies (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        organ TEXT NOT NULL,
-        division TEXT,                  -- adcode of the innermost division
-        path TEXT NOT NULL,             -- JSON list of division names, province first
-        place TEXT NOT NULL,
-        named_by_user INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE IF NOT EXISTS agency_aliases (alias TEXT PRIMARY KEY, agency_id TEXT NOT NULL);
-    INSERT OR IGNORE INTO agencies (id, name, organ, division, path, place)
-        SELECT DISTINCT agency_id, agency, '', NULL, '[]', '' FROM reports WHERE agency_id IS NOT NULL;
-    """,
-    # 4: carry-over findings kept by the store for every answering report (settled on upgrade)
-    """
-    CREATE INDEX IF NOT EXISTS findings_report_check ON findings(report_id, check_key);
-    """,
-    # 5: the keyword index: each passage's search tokens in FTS5, one report's passages in
-    #    one run of rowids [terms_from, terms_to], so a search scoped to reports reads only those
-    """
-    CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
-        tokens, passage_id UNINDEXED, report_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0');
-    ALTER TABLE reports ADD COLUMN terms_from INTEGER;
-    ALTER TABLE reports ADD COLUMN terms_to INTEGER;
-    """,
-    # 6: corpus statistics of the keyword index (passages holding each word; passages and
-    #    words indexed), so a scoped search ranks its few passages without reading the rest
-    """
-    CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
-    INSERT OR IGNORE INTO meta VALUES ('indexed_passages', 0);
-    INSERT OR IGNORE INTO meta VALUES ('indexed_words', 0);
-    """,
-)
 MAX_SCOPED_RUNS = 32  # more reports than this in a keyword search: one filtered query instead
 IDENTITY_VERSION = 1  # bump when identify() changes what it returns: stored reports are re-identified
 
@@ -185,44 +93,26 @@ class PendingIngest:
 
 
 class Store:
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    """The fact store over one database: a SQLite file (a path) or a PostgreSQL server
+    (``postgresql://…``)."""
+
+    def __init__(self, location: Path | str | Database):
+        self.database: Database = location if hasattr(location, "connect") else open_database(location)
+        self.location = self.database.location
+        self.path: Path | None = getattr(self.database, "path", None)  # the SQLite file
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[Connection] = []
         self._guard = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise StoreError(f"the data directory {self.path.parent} is not a directory (a file "
-                             "of that name exists); set data_dir in config.yaml or XXGK_DATA_DIR "
-                             "to a directory") from None
-        except OSError as exc:
-            raise StoreError(f"cannot create the data directory {self.path.parent} "
-                             f"({exc.strerror}); set data_dir or XXGK_DATA_DIR to a writable "
-                             "directory") from None
-        try:
-            self._migrate(self.db)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the fact store {self.path}: {exc}. "
-                             "Check the data directory (XXGK_DATA_DIR) or move the file away "
-                             "and ingest again.") from None
+        self.database.migrate(self.db, _after_migration)
 
     # ------------------------------------------------------------ connections
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> Connection:
         """This thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None,
-                                       check_same_thread=False)
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"cannot open the fact store {self.path} ({exc}); check that "
-                                 "the data directory is writable") from None
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 60000")
+            conn = self.database.connect()
             self._local.conn = conn
             with self._guard:
                 self._connections.append(conn)
@@ -236,9 +126,9 @@ class Store:
         self._local = threading.local()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        self.database.begin_write(db)
         try:
             yield db
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
@@ -247,34 +137,6 @@ class Store:
             raise
         else:
             db.execute("COMMIT")
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            current = row[0]
-            if current is None:  # a store from before versioning holds migration 1 already
-                has_reports = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
-                current = 1 if has_reports else 0
-            for number, script in enumerate(MIGRATIONS, start=1):
-                if number > current:
-                    for statement in (s.strip() for s in script.split(";")):
-                        if statement:
-                            db.execute(statement)
-            if current < len(MIGRATIONS):
-                db.execute("DELETE FROM schema_version")
-                db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
-                _repair_groups(db)
-                _settle_all_carry_over(db)
-                if current < 6:
-                    _count_indexed_words(db)
-                _index_terms_of_unindexed_reports(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -285,7 +147,8 @@ class Store:
     def mark_pending(self, report_id: str, index_key: str) -> None:
         """Say that this process is writing index entries for a report it has not committed."""
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?)",
+            db.execute("INSERT INTO pending VALUES (?,?,?,?,?) ON CONFLICT (report_id, index_key) DO UPDATE "
+                       "SET host = excluded.host, pid = excluded.pid, started_at = excluded.started_at",
                        (report_id, index_key, socket.gethostname(), os.getpid(), time.time()))
 
     def clear_pending(self, report_id: str, index_key: str) -> None:
@@ -321,8 +184,8 @@ class Store:
                 agency_id, agency = _join_agency(db, identity)
             elif agency is not None and agency_id is None:
                 agency_id = f"name/{agency}"
-                db.execute("INSERT OR IGNORE INTO agencies (id, name, organ, division, path, place) "
-                           "VALUES (?,?,'',NULL,'[]','')", (agency_id, agency))
+                db.execute("INSERT INTO agencies (id, name, organ, division, path, place) "
+                           "VALUES (?,?,'',NULL,'[]','') ON CONFLICT DO NOTHING", (agency_id, agency))
             record = replace(record, agency_id=agency_id, agency=agency)
             db.execute(
                 "INSERT INTO reports (id, source_file, kind, agency, year, template, title, page_count, "
@@ -418,7 +281,8 @@ class Store:
             years = [r[0] for r in db.execute("SELECT DISTINCT year FROM reports WHERE agency_id = ?", (other,))]
             moved = db.execute("UPDATE reports SET agency_id = ?, agency = ? WHERE agency_id = ?",
                                (keep, target["name"], other)).rowcount
-            db.execute("INSERT OR REPLACE INTO agency_aliases VALUES (?, ?)", (other, keep))
+            db.execute("INSERT INTO agency_aliases VALUES (?, ?) ON CONFLICT (alias) DO UPDATE "
+                       "SET agency_id = excluded.agency_id", (other, keep))
             db.execute("UPDATE agency_aliases SET agency_id = ? WHERE agency_id = ?", (keep, other))
             db.execute("DELETE FROM agencies WHERE id = ?", (other,))
             for year in years:
@@ -463,7 +327,7 @@ class Store:
         sql = "SELECT * FROM reports r"
         if not include_duplicates:
             sql += f" WHERE {ANSWERS}"
-        sql += " ORDER BY agency, year, source_file"
+        sql += " ORDER BY agency NULLS FIRST, year NULLS FIRST, source_file"
         return [_record(r) for r in self.db.execute(sql)]
 
     def reports_for_source(self, source_file: str) -> list[ReportRecord]:
@@ -505,7 +369,7 @@ class Store:
                 args.append(value)
         if not include_duplicates and report_id is None:
             sql += f" AND {ANSWERS}"
-        sql += " ORDER BY r.agency, r.year, f.rowid"
+        sql += " ORDER BY r.agency NULLS FIRST, r.year NULLS FIRST, f.rowid"
         return [StoredFact(r["report_id"], _fact(r)) for r in self.db.execute(sql, args)]
 
     def fact_maps(self, report_ids: Iterable[str], table: str | None = None,
@@ -570,7 +434,8 @@ class Store:
         score; higher is better), among the answering reports, or only among ``report_ids``.
 
         A scope of a few reports reads only their passages (their runs of rowids) and ranks
-        them with FTS5's formula and the corpus statistics; a wider one asks FTS5."""
+        them with FTS5's formula and the corpus statistics; a wider one asks the database's
+        own index (databases.py)."""
         words = list(dict.fromkeys(index_words(tokens)))
         if not words or k <= 0 or (report_ids is not None and not report_ids):
             return []
@@ -583,19 +448,19 @@ class Store:
                                    f"AND {ANSWERS} AND terms_from IS NOT NULL", chunk).fetchall()
             if len(runs) <= MAX_SCOPED_RUNS:
                 return self._rank_scoped(words, [(lo, hi) for _, lo, hi in runs], k)
-        match = " OR ".join(f'"{w}"' for w in words)
-        head = "SELECT passage_id, bm25(passage_terms) AS s FROM passage_terms WHERE passage_terms MATCH ?"
         if report_ids is None:
             scope, args = f"SELECT r.id FROM reports r WHERE {ANSWERS}", ()
         else:
             scope, args = ",".join("?" * len(runs)), tuple(r[0] for r in runs)
-        rows = db.execute(f"{head} AND report_id IN ({scope}) ORDER BY s, rowid LIMIT ?",
-                          (match, *args, k)).fetchall()
-        return [(r[0], -r[1]) for r in rows]
+        return self.database.wide_search(db, words, scope, args, k, self._rank_rows)
 
     def _rank_scoped(self, words: list[str], runs: list, k: int) -> list[tuple[str, float]]:
         rows = [row for lo, hi in runs for row in self.db.execute(
             "SELECT rowid, passage_id, tokens FROM passage_terms WHERE rowid BETWEEN ? AND ?", (lo, hi))]
+        return self._rank_rows(words, rows, k)
+
+    def _rank_rows(self, words: list[str], rows, k: int) -> list[tuple[str, float]]:
+        """(rowid, passage id, tokens) rows ranked by FTS5's BM25 over the whole index."""
         scores = bm25(words, [r[2].split() for r in rows], self._corpus_stats(words))
         ranked = sorted(((-score, r[0], r[1]) for score, r in zip(scores, rows) if score > 0))[:k]
         return [(passage_id, -negative) for negative, _, passage_id in ranked]
@@ -623,10 +488,19 @@ class Store:
                 for name in ("facts", "passages", "findings")}
 
 
+def _after_migration(db: Connection, previous: int) -> None:
+    """Repairs an upgraded store needs, in the migration's transaction."""
+    _repair_groups(db)
+    _settle_all_carry_over(db)
+    if previous < 6:
+        _count_indexed_words(db)
+    _index_terms_of_unindexed_reports(db)
+
+
 # ---------------------------------------------------------------- copies of one agency's year
 
 
-def _cells(db: sqlite3.Connection, report_id: str) -> dict[tuple[str, str, str], tuple]:
+def _cells(db: Connection, report_id: str) -> dict[tuple[str, str, str], tuple]:
     return {(r["tbl"], r["row"], r["col"]): (r["value"], r["raw"])
             for r in db.execute("SELECT tbl, row, col, value, raw FROM facts WHERE report_id = ?",
                                 (report_id,))}
@@ -644,13 +518,13 @@ def _differing(mine: dict, theirs: dict) -> int:
     return count
 
 
-def _point_group_at(db: sqlite3.Connection, agency_id: str, year: int, primary: str) -> None:
+def _point_group_at(db: Connection, agency_id: str, year: int, primary: str) -> None:
     db.execute("UPDATE reports SET duplicate_of = ? WHERE agency_id = ? AND year = ? AND id != ?",
                (primary, agency_id, year, primary))
     db.execute("UPDATE reports SET duplicate_of = NULL WHERE id = ?", (primary,))
 
 
-def _place(db: sqlite3.Connection, record: ReportRecord, facts: Sequence[Fact]) -> SaveOutcome:
+def _place(db: Connection, record: ReportRecord, facts: Sequence[Fact]) -> SaveOutcome:
     """Decide whether the report just written answers for its agency and year."""
     if record.agency_id is None or record.year is None:
         return SaveOutcome(record.id)
@@ -674,7 +548,7 @@ def _place(db: sqlite3.Connection, record: ReportRecord, facts: Sequence[Fact]) 
     return SaveOutcome(current["id"], duplicate_of=current["id"])
 
 
-def _promote(db: sqlite3.Connection, agency_id: str | None, year: int | None) -> None:
+def _promote(db: Connection, agency_id: str | None, year: int | None) -> None:
     """After the group changed: make sure exactly one copy of the agency's year answers."""
     if agency_id is None or year is None:
         return
@@ -692,7 +566,7 @@ def _promote(db: sqlite3.Connection, agency_id: str | None, year: int | None) ->
     _point_group_at(db, agency_id, year, best["id"])
 
 
-def _delete_report(db: sqlite3.Connection, report_id: str) -> None:
+def _delete_report(db: Connection, report_id: str) -> None:
     """A report's rows; its facts, passages and findings go with it (ON DELETE CASCADE)."""
     run = db.execute("SELECT terms_from, terms_to FROM reports WHERE id = ?", (report_id,)).fetchone()
     if run is not None and run[0] is not None:
@@ -702,7 +576,7 @@ def _delete_report(db: sqlite3.Connection, report_id: str) -> None:
     db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
 
 
-def _add_terms(db: sqlite3.Connection, report_id: str, passage_ids: Sequence[str],
+def _add_terms(db: Connection, report_id: str, passage_ids: Sequence[str],
                terms: Sequence[str]) -> None:
     """The report's passages into the keyword index, in one run of rowids after all others."""
     if not passage_ids:
@@ -716,10 +590,11 @@ def _add_terms(db: sqlite3.Connection, report_id: str, passage_ids: Sequence[str
     _count_words(db, terms, +1)
 
 
-def _count_words(db: sqlite3.Connection, texts: Sequence[str], sign: int) -> None:
+def _count_words(db: Connection, texts: Sequence[str], sign: int) -> None:
     """Add (or take away) passages' words to the corpus statistics."""
     holding = Counter(word for text in texts for word in set(text.split()))
-    db.executemany("INSERT INTO term_docs VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+    db.executemany("INSERT INTO term_docs VALUES (?, ?) ON CONFLICT (term) DO UPDATE "
+                   "SET docs = term_docs.docs + excluded.docs",
                    [(word, sign * n) for word, n in holding.items()])
     if sign < 0:
         db.executemany("DELETE FROM term_docs WHERE term = ? AND docs <= 0", [(w,) for w in holding])
@@ -728,14 +603,14 @@ def _count_words(db: sqlite3.Connection, texts: Sequence[str], sign: int) -> Non
                (sign * sum(len(text.split()) for text in texts),))
 
 
-def _count_indexed_words(db: sqlite3.Connection) -> None:
+def _count_indexed_words(db: Connection) -> None:
     """Corpus statistics of a keyword index written before they were kept."""
     db.execute("DELETE FROM term_docs")
     db.execute("UPDATE meta SET value = 0 WHERE key IN ('indexed_passages', 'indexed_words')")
     _count_words(db, [r[0] for r in db.execute("SELECT tokens FROM passage_terms")], +1)
 
 
-def _index_terms_of_unindexed_reports(db: sqlite3.Connection) -> None:
+def _index_terms_of_unindexed_reports(db: Connection) -> None:
     """Stores written before the keyword index: tokenise their passages once."""
     for (report_id,) in db.execute("SELECT id FROM reports WHERE terms_from IS NULL").fetchall():
         rows = db.execute("SELECT id, text FROM passages WHERE report_id = ? ORDER BY seq", (report_id,)).fetchall()
@@ -747,23 +622,23 @@ def _chunks(items: list, size: int = 500) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _passage(row: sqlite3.Row) -> StoredPassage:
+def _passage(row) -> StoredPassage:
     return StoredPassage(row["id"], row["report_id"],
                          Passage(row["text"], row["section"], row["page"], row["kind"], row["tbl"], row["row"]))
 
 
-def _answering_id(db: sqlite3.Connection, agency_id: str, year: int) -> str | None:
+def _answering_id(db: Connection, agency_id: str, year: int) -> str | None:
     row = db.execute(f"SELECT r.id FROM reports r WHERE agency_id = ? AND year = ? AND {ANSWERS} LIMIT 1",
                      (agency_id, year)).fetchone()
     return row[0] if row else None
 
 
-def _fact_map(db: sqlite3.Connection, report_id: str) -> dict[tuple[str, str, str], Fact]:
+def _fact_map(db: Connection, report_id: str) -> dict[tuple[str, str, str], Fact]:
     facts = (_fact(r) for r in db.execute("SELECT * FROM facts WHERE report_id = ?", (report_id,)))
     return {(f.table, f.row, f.column): f for f in facts}
 
 
-def _settle_carry_over(db: sqlite3.Connection, agency_id: str | None, year: int | None) -> None:
+def _settle_carry_over(db: Connection, agency_id: str | None, year: int | None) -> None:
     """The carry-over findings of the agency's ``year`` and ``year + 1``, from the copies
     that answer now: the findings of every copy of those years are replaced."""
     if agency_id is None or year is None:
@@ -782,20 +657,20 @@ def _settle_carry_over(db: sqlite3.Connection, agency_id: str | None, year: int 
                          f.actual, f.severity) for f in findings])
 
 
-def _settle_all_carry_over(db: sqlite3.Connection) -> None:
+def _settle_all_carry_over(db: Connection) -> None:
     for row in db.execute("SELECT DISTINCT agency_id, year FROM reports WHERE agency_id IS NOT NULL "
                           "AND year IS NOT NULL").fetchall():
         _settle_carry_over(db, row[0], row[1])
 
 
-def _repair_groups(db: sqlite3.Connection) -> None:
+def _repair_groups(db: Connection) -> None:
     """Stores written before migration 2 can hold groups where no copy answers."""
     for row in db.execute("SELECT DISTINCT agency_id, year FROM reports WHERE agency_id IS NOT NULL "
                           "AND year IS NOT NULL").fetchall():
         _promote(db, row[0], row[1])
 
 
-def _join_agency(db: sqlite3.Connection, identity: AgencyIdentity) -> tuple[str, str]:
+def _join_agency(db: Connection, identity: AgencyIdentity) -> tuple[str, str]:
     """The agency a report of ``identity`` belongs to (after user merges), created when new;
     returns its id and name."""
     alias = db.execute("SELECT agency_id FROM agency_aliases WHERE alias = ?", (identity.id,)).fetchone()
@@ -813,18 +688,18 @@ def _join_agency(db: sqlite3.Connection, identity: AgencyIdentity) -> tuple[str,
     return agency_id, row["name"]
 
 
-def _drop_unused_agencies(db: sqlite3.Connection) -> None:
+def _drop_unused_agencies(db: Connection) -> None:
     db.execute("DELETE FROM agencies WHERE id NOT IN (SELECT agency_id FROM reports WHERE agency_id IS NOT NULL) "
                "AND named_by_user = 0")
 
 
-def _agency(row: sqlite3.Row) -> AgencyRecord:
+def _agency(row) -> AgencyRecord:
     return AgencyRecord(id=row["id"], name=row["name"], organ=row["organ"], division=row["division"],
                         path=tuple(json.loads(row["path"])), place=row["place"],
                         named_by_user=bool(row["named_by_user"]))
 
 
-def _record(row: sqlite3.Row) -> ReportRecord:
+def _record(row) -> ReportRecord:
     return ReportRecord(
         id=row["id"], source_file=row["source_file"], kind=row["kind"], agency=row["agency"],
         year=row["year"], template=row["template"], title=row["title"] or "",
@@ -835,7 +710,7 @@ def _record(row: sqlite3.Row) -> ReportRecord:
         printed_agency=row["printed_agency"], identity_version=row["identity_version"])
 
 
-def _fact(row: sqlite3.Row) -> Fact:
+def _fact(row) -> Fact:
     bbox = BBox(**json.loads(row["bbox"])) if row["bbox"] else None
     return Fact(table=row["tbl"], row=row["row"], column=row["col"], row_label=row["row_label"],
                 column_label=row["col_label"], raw=row["raw"], value=row["value"],

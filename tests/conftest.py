@@ -46,11 +46,37 @@ class BigramEmbedding(EmbeddingFunction[Documents]):
         return BigramEmbedding(**config)
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session; each test takes a new database of it."""
+    from servers import PostgresServer
+
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def config(tmp_path):
+def config(request, tmp_path):
+    """The config of a fresh library in tmp_path; parametrize it indirectly with a backend
+    name (BACKENDS) to run a test on that fact store."""
     from assistant.config import load_config
 
-    return load_config(environ={}, data_dir=tmp_path / "data")
+    backend = getattr(request, "param", "sqlite")
+    url = None if backend == "sqlite" else request.getfixturevalue("postgres_server").new_database()
+    return load_config(environ={}, data_dir=tmp_path / "data", store__url=url)
+
+
+def run_on_both_backends(metafunc) -> None:
+    """For a module's pytest_generate_tests: each test that uses ``config`` runs on SQLite and
+    PostgreSQL, unless marked ``sqlite_only`` (it reaches into the SQLite file itself)."""
+    if "config" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("config", BACKENDS, indirect=True)
 
 
 @pytest.fixture
@@ -87,3 +113,25 @@ def sample_files(tmp_path_factory):
 
 def requires_corpus():
     return pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="../shared/corpus is absent")
+
+
+class DyingEmbedding(BigramEmbedding):
+    """Kills the process that embeds a text holding MARKER, as a worker killed by the
+    system (out of memory) would die."""
+
+    MARKER = "本段文字让读取它的进程退出"
+
+    def __call__(self, input: Documents) -> Embeddings:
+        if any(self.MARKER in text for text in input):
+            import os
+
+            os._exit(137)
+        return super().__call__(input)
+
+    @staticmethod
+    def name() -> str:
+        return "xxgk-test-bigram"  # the same vectors as BigramEmbedding, one collection
+
+    @staticmethod
+    def build_from_config(config: dict) -> DyingEmbedding:
+        return DyingEmbedding(**config)

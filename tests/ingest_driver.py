@@ -33,6 +33,7 @@ def main() -> int:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--crash-at")
     parser.add_argument("--slow", type=float, default=0.0)
+    parser.add_argument("--store-url")
     args = parser.parse_args()
 
     def hook(step: str) -> None:
@@ -41,7 +42,7 @@ def main() -> int:
         if step == args.crash_at:
             os._exit(CRASH_EXIT)
 
-    config = load_config(environ={}, data_dir=args.data_dir)
+    config = load_config(environ={}, data_dir=args.data_dir, store__url=args.store_url)
     ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
     ingestor.crash_hook = hook
     for result in ingestor.ingest(args.paths):

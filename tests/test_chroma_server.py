@@ -7,15 +7,12 @@ in (and leave) the server's collection. A tiny hashing embedding keeps it fast.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import HOST, ChromaServer, free_port
 
 from ingest.offline import stay_offline
 
@@ -31,68 +28,17 @@ from ingest.index import PassageIndex, make_chroma_client  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT_S = 60.0
 AGENCY = "青石市人民政府"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_heartbeat(proc: subprocess.Popen, port: int, log: Path) -> None:
-    import chromadb
-    from chromadb.config import Settings
-
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"chroma run exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            chromadb.HttpClient(host=HOST, port=port,
-                                settings=Settings(anonymized_telemetry=False)).heartbeat()
-            return
-        except Exception as exc:  # connection refused until the server listens
-            last = exc
-            time.sleep(0.25)
-    pytest.fail(f"chroma server on {HOST}:{port} not up after {STARTUP_TIMEOUT_S:.0f} s "
-                f"({last!r}):\n{log.read_text(errors='replace')}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Port of a `chroma run` server with its own persistence directory."""
-    chroma = Path(sys.executable).parent / "chroma"
-    if not chroma.exists():
-        pytest.skip(f"no chroma executable at {chroma}")
-    root = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = root / "server.log"
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(chroma), "run", "--path", str(root / "db"), "--host", HOST, "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
     try:
-        wait_for_heartbeat(proc, port, log)
-        yield port
+        yield server.port
     finally:
-        stop(proc)
+        server.stop()
 
 
 def test_ingest_query_delete_through_chroma_server(chroma_server: int, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Nothing lost: edited reports, interrupted and concurrent ingests, bad files in a batch.
 
 Each test reproduces a fault found by a fault run of an earlier version, then checks that
-every stored report stays answerable and that SQLite and Chroma agree.
+every stored report stays answerable and that the fact store and Chroma agree. Every test
+with a ``config`` runs on both fact stores: SQLite and a real PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import BigramEmbedding
+from conftest import BigramEmbedding, run_on_both_backends
 
 from assistant.factory import make_assistant, make_index, make_ingestor
 from devtools import samples
 from ingest import template as tpl
 
 DRIVER = Path(__file__).with_name("ingest_driver.py")
+
+
+def pytest_generate_tests(metafunc):
+    run_on_both_backends(metafunc)
+
 PENALTY = (tpl.T2, "penalty", "decisions")
 
 
@@ -43,7 +49,13 @@ def _assistant(ingestor):
 def ingestor_config(ingestor):
     from assistant.config import load_config
 
-    return load_config(environ={}, data_dir=ingestor.store.path.parent)
+    store = ingestor.store
+    if store.path is not None:
+        return load_config(environ={}, data_dir=store.path.parent)
+    import tempfile
+
+    return load_config(environ={}, data_dir=Path(tempfile.mkdtemp(prefix="xxgk-data-")),
+                       store__url=store.database.url)
 
 
 def _penalties(ingestor, agency: str = "石桥县人民政府", year: int = 2022):
@@ -122,11 +134,13 @@ def test_an_agreeing_copy_with_fewer_cells_never_hides_the_answering_one(ingesto
     assert [e.report_id for e in _assistant(ingestor).catalog().entries] == [text.report_id]
 
 
+@pytest.mark.sqlite_only
 def test_a_store_of_the_earlier_version_is_migrated_and_its_hidden_reports_answer(config):
     """Stores written by the earlier version can point every copy of a year at a deleted one."""
     import sqlite3
 
-    from ingest.store import MIGRATIONS, Store
+    from ingest.databases import SQLITE_MIGRATIONS as MIGRATIONS
+    from ingest.store import Store
 
     config.data_dir.mkdir(parents=True)
     old = sqlite3.connect(config.sqlite_path)
@@ -146,8 +160,10 @@ def test_a_store_of_the_earlier_version_is_migrated_and_its_hidden_reports_answe
 # ------------------------------------------------------------------ interrupted ingests
 
 
-def _run_driver(data_dir: Path, *paths: Path, crash_at: str | None = None, slow: float = 0.0):
-    args = [sys.executable, str(DRIVER), str(data_dir), *map(str, paths)]
+def _run_driver(config, *paths: Path, crash_at: str | None = None, slow: float = 0.0):
+    args = [sys.executable, str(DRIVER), str(config.data_dir), *map(str, paths)]
+    if config.store.url:
+        args += ["--store-url", config.store.url]
     if crash_at:
         args += ["--crash-at", crash_at]
     if slow:
@@ -162,7 +178,7 @@ def test_a_killed_ingest_of_a_new_version_leaves_the_stored_one_answering(config
     edited = samples.write_text(_edited(report), tmp_path / "r-edited.txt")
     ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
     [first] = ingestor.ingest([original])
-    proc = _run_driver(config.data_dir, edited, crash_at=crash_at)
+    proc = _run_driver(config, edited, crash_at=crash_at)
     proc.communicate(timeout=300)
     assert proc.returncode == 70
 
@@ -176,7 +192,7 @@ def test_a_killed_ingest_of_a_new_version_leaves_the_stored_one_answering(config
 
 
 def test_a_killed_first_ingest_leaves_nothing_behind(config, sample_files):
-    proc = _run_driver(config.data_dir, sample_files["files"]["pdf2019"], crash_at="mid_transaction")
+    proc = _run_driver(config, sample_files["files"]["pdf2019"], crash_at="mid_transaction")
     proc.communicate(timeout=300)
     assert proc.returncode == 70
     ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
@@ -225,7 +241,7 @@ def test_two_ingests_at_once_lose_no_passages(config, tmp_path):
         for year in (2021, 2022, 2023):
             samples.write_text(_report(agency, year, seed=year + n), folder / f"{year}.txt")
         folders.append(folder)
-    procs = [_run_driver(config.data_dir, folder, slow=0.2) for folder in folders]
+    procs = [_run_driver(config, folder, slow=0.2) for folder in folders]
     for proc in procs:
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err.decode()[-2000:]
@@ -263,7 +279,7 @@ def test_fault_run_kills_at_random_moments(config, tmp_path):
             samples.write_text(_edited(report), folder / f"{year}-edited.txt")
     rng = random.Random(4)
     for _ in range(6):
-        proc = _run_driver(config.data_dir, folder, slow=0.05)
+        proc = _run_driver(config, folder, slow=0.05)
         time.sleep(rng.uniform(0.5, 4.0))
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
@@ -396,7 +412,7 @@ def test_a_process_sees_what_another_process_wrote_to_the_index(config, tmp_path
     ingestor = make_ingestor(config, index=index)
     ingestor.ingest([samples.write_text(_report(), tmp_path / "first.txt")])
     later = samples.write_text(_report("青河区人民政府", 2023, seed=3), tmp_path / "later.txt")
-    proc = _run_driver(config.data_dir, later)
+    proc = _run_driver(config, later)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()[-2000:]
     report_id = json.loads(out.decode().splitlines()[0])["report_id"]
@@ -413,7 +429,7 @@ def test_a_web_upload_during_a_command_line_ingest_waits_its_turn(config, tmp_pa
     for year in (2020, 2021, 2022):
         samples.write_text(samples.make_report("石桥县人民政府", year, samples.template_for_year(year), seed=year),
                            folder / f"{year}.txt")
-    proc = _run_driver(config.data_dir, folder, slow=0.3)
+    proc = _run_driver(config, folder, slow=0.3)
     time.sleep(1.0)
     index = make_index(config, embedding=BigramEmbedding())
     library = Library(make_assistant(config, index=index), tmp_path / "uploads")

@@ -267,7 +267,8 @@ def test_a_store_written_before_the_keyword_index_is_indexed_on_opening(config):
     """Passages stored by an earlier version are tokenised once, with their statistics."""
     import sqlite3
 
-    from ingest.store import MIGRATIONS, Store
+    from ingest.databases import SQLITE_MIGRATIONS as MIGRATIONS
+    from ingest.store import Store
 
     config.data_dir.mkdir(parents=True)
     old = sqlite3.connect(config.sqlite_path)

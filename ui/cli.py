@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", choices=tpl.TEMPLATE_VERSIONS, help="template version")
     p.add_argument("--json", action="store_true", help="print one JSON result per file")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that read and embed files at once (default: ingest.workers, or "
+                        "one per core); reports are still written one at a time, in order")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="ask a question (Chinese or English); answers cite their sources")
@@ -124,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--json", action="store_true", help="one JSON object: lines and how many were left out")
     export.set_defaults(action="export")
     p.set_defaults(func=cmd_feedback, action="list")
+
+    p = sub.add_parser("migrate", help="create or upgrade the fact store's schema (SQLite file or "
+                                       "store.url's PostgreSQL) and say which store and version")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("delete", help="delete a report (its facts and passages) by id prefix")
     p.add_argument("report_id")
@@ -284,7 +291,9 @@ def cmd_ingest(args, config: Config) -> int:
 
     for result in results:  # the missing paths
         progress(result)
-    results += library.add([p for p in args.paths if p.exists()], overrides, progress)
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", "give at least 1 worker")
+    results += library.add([p for p in args.paths if p.exists()], overrides, progress, workers=args.workers)
     if bar is not None:
         bar.close()
         for result in results:
@@ -342,6 +351,13 @@ def cmd_reports(args, config: Config) -> int:
               f"template {record.template or '?'}  pages {record.page_count or '-'}  "
               f"facts {summary.facts}  findings {summary.findings}  "
               f"{record.source_file}{flags}")
+    return 0
+
+
+def cmd_migrate(args, config: Config) -> int:
+    status = _reader(config).library.store_status()
+    print(f"{status.backend} store {status.location}: schema version {status.schema_version}, "
+          f"up to date · {status.reports} reports")
     return 0
 
 
