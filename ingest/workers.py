@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -66,8 +68,30 @@ _READ: Reader | None = None
 _MAX_BYTES = 0
 
 
-def _start_worker(recipe: EmbeddingRecipe, read: Reader, max_bytes: int) -> None:
+def _die_with(parent: int) -> None:
+    """A worker whose parent is killed (kill -9, out of memory) must not live on, holding
+    the parent's terminal and pipes: it exits when the parent is gone."""
+    try:  # Linux: the kernel sends the signal the moment the parent dies
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere, and as a second line: poll for the parent
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xxgk-parent-watch", daemon=True).start()
+
+
+def _start_worker(recipe: EmbeddingRecipe, read: Reader, max_bytes: int, parent: int) -> None:
     global _EMBEDDING, _READ, _MAX_BYTES
+    _die_with(parent)
     _EMBEDDING = recipe.build()
     _READ = read
     _MAX_BYTES = max_bytes
@@ -97,7 +121,7 @@ class ReadingPool:
         # spawn: a fork of a process holding Chroma's and torch's threads can hang
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker,
-                                   initargs=(self.recipe, self.read_file, self.max_bytes))
+                                   initargs=(self.recipe, self.read_file, self.max_bytes, os.getpid()))
 
     def read(self, files: Sequence[tuple[Path, Any]]) -> Iterator[ReadOutcome]:
         """One outcome per (path, overrides), in order; at most a few files ahead in memory."""

@@ -12,8 +12,8 @@ layouts, a known fraction inconsistent) with their gold questions, then:
   Assistant on that store and answers a sample of the gold questions (no LLM): latency
   p50/p95, the first (cold) question, accuracy, peak RSS; plus store size on disk and how
   many injected inconsistencies `check` finds;
-* ingest on all cores into a fresh store: the Ingestor has no parallel mode, so files are
-  parsed ahead in a process pool and the Ingestor embeds and stores them in order.
+* ingest on all cores into a fresh store: `ingest(files, workers=cores)` reads and embeds
+  in worker processes and stores in order.
 
 Uses the configured embedding (USE by default). Prints figures; asserts nothing.
 """
@@ -31,9 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -134,64 +133,12 @@ def time_parse(files: list[Path], workers: int) -> dict[str, float]:
     return {"files": len(files), "serial_s": serial, "pool_s": pooled, "workers": workers}
 
 
-class Prefetcher:
-    """Parses files ahead in a process pool, in the order the Ingestor will ask for them."""
-
-    def __init__(self, pool: ProcessPoolExecutor, files: list[Path], window: int):
-        self.pool, self.files, self.window = pool, [str(f) for f in files], window
-        self.pending: deque[tuple[str, Future]] = deque()
-        self.next = 0
-        self.used = 0
-        self._fill()
-
-    def _fill(self) -> None:
-        while self.next < len(self.files) and len(self.pending) < self.window:
-            path = self.files[self.next]
-            self.pending.append((path, self.pool.submit(parse_file, path)))
-            self.next += 1
-
-    def get(self, path: str):
-        # Files the Ingestor skipped before parsing (unchanged, refused) are passed over.
-        while self.pending or self.next < len(self.files):
-            if not self.pending:
-                self._fill()
-            expected, future = self.pending.popleft()
-            self._fill()
-            if expected == path:
-                self.used += 1
-                return future.result()
-        return parse_file(path)
-
-
-@contextmanager
-def parsed_ahead(prefetcher: Prefetcher):
-    """The Ingestor calls ``parse_document(load(path), overrides)``: hand it the parse done in
-    the pool instead. The loaded document is only the path here; nothing else reads it."""
-    from ingest import pipeline
-
-    real_load, real_parse = pipeline.load, pipeline.parse_document
-
-    def load(path, max_bytes=None):
-        return str(path)
-
-    def parse(doc, overrides=pipeline.Overrides()):
-        assert not overrides.fields(), "no overrides in the benchmark"
-        return prefetcher.get(doc)
-
-    pipeline.load, pipeline.parse_document = load, parse
-    try:
-        yield
-    finally:
-        pipeline.load, pipeline.parse_document = real_load, real_parse
-
-
 # ---------------------------------------------------------------- worker processes
 
 
 def worker_ingest(args) -> dict:
-    everything = os.sched_getaffinity(0)
-    if args.one_core or args.workers > 1:
-        os.sched_setaffinity(0, {min(everything)})
+    if args.one_core:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from assistant.config import load_config
     from assistant.factory import make_index, make_ingestor, make_store
 
@@ -200,31 +147,13 @@ def worker_ingest(args) -> dict:
     started = time.perf_counter()
     store, index = make_store(config), make_index(config)
     index.embedding(["预热"])
-    if args.workers > 1:
-        # USE sizes its thread pool from the CPUs it may use when it loads: loaded on one CPU
-        # it keeps one thread, which does not fight the parse workers (more threads than free
-        # cores makes it many times slower). Then the process may run on any core again.
-        os.sched_setaffinity(0, everything)
-    timer = TimedEmbedding(index.embedding)
+    timer = TimedEmbedding(index.embedding)  # with workers, they embed: this counts nothing
     index.embedding = timer
     ingestor = make_ingestor(config, store, index)
     setup = time.perf_counter() - started
-    pool = None
-    if args.workers > 1:
-        pool = make_pool(args.workers)
-        prefetcher = Prefetcher(pool, files, window=4 * args.workers)
-        started = time.perf_counter()
-        with parsed_ahead(prefetcher):
-            results = ingestor.ingest(files)
-        wall = time.perf_counter() - started
-        pool.shutdown()
-        if prefetcher.used != len(files):
-            print(f"bench_scale: only {prefetcher.used} of {len(files)} parses came from the pool",
-                  file=sys.stderr)
-    else:
-        started = time.perf_counter()
-        results = ingestor.ingest(files)
-        wall = time.perf_counter() - started
+    started = time.perf_counter()
+    results = ingestor.ingest(files, workers=args.workers)
+    wall = time.perf_counter() - started
     ok = [r for r in results if r.status == "ingested"]
     return {"files": len(files), "ingested": len(ok), "failed": [r.reason for r in results if r.failed],
             "pages": sum(r.pages for r in ok), "facts": sum(r.facts for r in ok),
@@ -434,10 +363,10 @@ def render(info, load_start, load_end, n_files, generate_s, gold, parse, steps, 
                f"{rate(total['embed_s'], total['wall_s']):.0%} | |")
     if parallel:
         p = parallel
-        out.append(f"| all {cores} cores (parse pool of {p['workers']} + embed/store) | {p['ingested']} | "
-                   f"{p['pages']} | {p['wall_s']:.1f} | {rate(p['pages'], p['wall_s']):.2f} | "
-                   f"{rate(p['ingested'], p['wall_s']) * 60:.1f} | {rate(p['embed_s'], p['wall_s']):.0%} | "
-                   f"{p['peak_rss_mb']:.0f} (+ {p['pool_peak_rss_mb']:.0f} per parse worker) |")
+        out.append(f"| all {cores} cores ({p['workers']} workers read and embed, one process stores) | "
+                   f"{p['ingested']} | {p['pages']} | {p['wall_s']:.1f} | {rate(p['pages'], p['wall_s']):.2f} | "
+                   f"{rate(p['ingested'], p['wall_s']) * 60:.1f} | (in the workers) | "
+                   f"{p['peak_rss_mb']:.0f} (+ {p['pool_peak_rss_mb']:.0f} per worker) |")
     out += ["", f"Parse only (load + parse_document, {parse['files']} reports): one process "
                 f"{parse['serial_s']:.1f} s ({rate(parse['files'], parse['serial_s']) * 60:.0f} reports/min), "
                 f"pool of {parse['workers']} {parse['pool_s']:.1f} s "

@@ -52,24 +52,25 @@ BACKENDS = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL server for the session; each test takes a new database of it."""
-    from servers import PostgresServer
+    from servers import start_postgres
 
-    server = PostgresServer()
+    server = start_postgres()
     try:
-        yield server.start()
+        yield server
     finally:
         server.stop()
 
 
 @pytest.fixture
 def config(request, tmp_path):
-    """The config of a fresh library in tmp_path; parametrize it indirectly with a backend
-    name (BACKENDS) to run a test on that fact store."""
+    """The config of a fresh library in tmp_path, ingesting in one process (the tests of
+    worker processes ask for them); parametrize it indirectly with a backend name
+    (BACKENDS) to run a test on that fact store."""
     from assistant.config import load_config
 
     backend = getattr(request, "param", "sqlite")
     url = None if backend == "sqlite" else request.getfixturevalue("postgres_server").new_database()
-    return load_config(environ={}, data_dir=tmp_path / "data", store__url=url)
+    return load_config(environ={}, data_dir=tmp_path / "data", store__url=url, ingest__workers=1)
 
 
 def run_on_both_backends(metafunc) -> None:

@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--crash-at")
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--store-url")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
     def hook(step: str) -> None:
@@ -42,7 +43,8 @@ def main() -> int:
         if step == args.crash_at:
             os._exit(CRASH_EXIT)
 
-    config = load_config(environ={}, data_dir=args.data_dir, store__url=args.store_url)
+    config = load_config(environ={}, data_dir=args.data_dir, store__url=args.store_url,
+                         ingest__workers=args.workers)
     ingestor = make_ingestor(config, index=make_index(config, embedding=BigramEmbedding()))
     ingestor.crash_hook = hook
     for result in ingestor.ingest(args.paths):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import HOST, ChromaServer, free_port
+from servers import HOST, free_port, start_chroma
 
 from ingest.offline import stay_offline
 
@@ -34,7 +34,7 @@ AGENCY = "青石市人民政府"
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Port of a `chroma run` server with its own persistence directory."""
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
+    server = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     try:
         yield server.port
     finally:

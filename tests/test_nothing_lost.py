@@ -160,8 +160,8 @@ def test_a_store_of_the_earlier_version_is_migrated_and_its_hidden_reports_answe
 # ------------------------------------------------------------------ interrupted ingests
 
 
-def _run_driver(config, *paths: Path, crash_at: str | None = None, slow: float = 0.0):
-    args = [sys.executable, str(DRIVER), str(config.data_dir), *map(str, paths)]
+def _run_driver(config, *paths: Path, crash_at: str | None = None, slow: float = 0.0, workers: int = 1):
+    args = [sys.executable, str(DRIVER), str(config.data_dir), *map(str, paths), "--workers", str(workers)]
     if config.store.url:
         args += ["--store-url", config.store.url]
     if crash_at:

@@ -75,7 +75,7 @@ def test_both_backends_store_and_list_the_same(tmp_path, postgres_server):
     files = _corpus(tmp_path / "reports")
     stores = []
     for name, url in (("sqlite", None), ("postgresql", postgres_server.new_database())):
-        config = load_config(environ={}, data_dir=tmp_path / name, store__url=url)
+        config = load_config(environ={}, data_dir=tmp_path / name, store__url=url, ingest__workers=1)
         ingestor = _ingestor(config)
         assert all(r.status == "ingested" for r in ingestor.ingest(files))
         stores.append(ingestor.store)
@@ -228,3 +228,49 @@ def test_a_killed_worker_fails_its_file_only_and_leaves_nothing_half_written(con
     assert "stopped" in results[1].reason and "killer.txt" in results[1].reason
     assert len(ingestor.store.reports()) == 3 and not ingestor.store.pending()
     assert {p.id for p in ingestor.store.passages()} == set(ingestor.index.collection.get(include=[])["ids"])
+
+
+def _processes_tagged(tag: str) -> list[int]:
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"XXGK_TEST_TAG={tag}".encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_an_ingest_killed_with_its_workers_running_leaves_no_worker_and_no_half_report(config, tmp_path):
+    import os
+    import signal
+    import time
+    import uuid
+
+    folder = tmp_path / "reports"
+    _corpus(folder)
+    tag = uuid.uuid4().hex
+    args = [sys.executable, str(REPO / "tests" / "ingest_driver.py"), str(config.data_dir), str(folder),
+            "--workers", "2", "--slow", "0.3"]
+    if config.store.url:
+        args += ["--store-url", config.store.url]
+    proc = subprocess.Popen(args, env={**os.environ, "XXGK_TEST_TAG": tag},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(_processes_tagged(tag)) < 3 and time.monotonic() < deadline:  # the driver and 2 workers
+        time.sleep(0.2)
+    assert len(_processes_tagged(tag)) >= 3, "the workers never started"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)  # returns once no worker holds the pipes
+    deadline = time.monotonic() + 10
+    while _processes_tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_tagged(tag) == []
+    ingestor = _ingestor(config)
+    for record in ingestor.store.reports():  # whatever was stored is whole
+        assert ingestor.store.counts(record.id)["facts"] > 0
+        assert ingestor.index.count(record.id) == ingestor.store.counts(record.id)["passages"]
+    results = ingestor.ingest([folder])
+    assert not [r for r in results if r.failed]
+    assert len(ingestor.store.reports()) == 9

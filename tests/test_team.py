@@ -17,9 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from servers import HOST, ChromaServer, free_port, stop
+from servers import HOST, free_port, start_chroma, stop
 
 from devtools import samples
+from devtools.servers import ChromaServer
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,7 @@ QUESTION = "{agency}{year}年本年新收政府信息公开申请多少件？"
 
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory):
-    server = ChromaServer(tmp_path_factory.mktemp("chroma")).start()
+    server = start_chroma(tmp_path_factory.mktemp("chroma"))
     try:
         yield server
     finally:
