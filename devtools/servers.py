@@ -169,3 +169,22 @@ class ChromaServer:
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path | None = None, timeout: float = 180) -> None:
+    """Until ``url`` answers; ServerFailed (with the log's tail) when the process exits or time runs out."""
+    import urllib.request
+
+    def tail() -> str:
+        return log.read_text(errors="replace")[-3000:] if log is not None and log.exists() else ""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerFailed(f"the server for {url} exited with {proc.returncode}:\n{tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=3):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise ServerFailed(f"{url} did not answer within {timeout:.0f} s:\n{tail()}")

@@ -40,7 +40,7 @@ from ingest.offline import stay_offline  # noqa: E402
 stay_offline()
 
 from assistant.evaluation import percentile  # noqa: E402
-from devtools.servers import HOST, ChromaServer, PostgresServer, free_port, stop  # noqa: E402
+from devtools.servers import HOST, ChromaServer, PostgresServer, free_port, stop, wait_for_http  # noqa: E402
 
 
 def tree_rss_mb(root: int) -> float:
@@ -174,7 +174,7 @@ def serve_two(work: Path, store_url: str, chroma: ChromaServer, files: list[Path
                                           stdout=log, stderr=subprocess.STDOUT))
             urls.append(f"http://{HOST}:{port}/")
         for url, proc in zip(urls, procs):
-            _wait(url, proc)
+            wait_for_http(url, proc, timeout=240)
         pool = [Client(urls[i % 2], verbose=False) for i in range(clients)]
         for client in pool[:2]:
             client.predict(questions[0], "", None, api_name="/answer")  # warm both
@@ -198,21 +198,6 @@ def serve_two(work: Path, store_url: str, chroma: ChromaServer, files: list[Path
     finally:
         for proc in procs:
             stop(proc)
-
-
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"xxgk serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=3):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"xxgk serve on {url} did not start")
 
 
 # ---------------------------------------------------------------- the benchmark

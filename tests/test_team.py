@@ -12,15 +12,13 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from servers import HOST, free_port, start_chroma, stop
 
 from devtools import samples
-from devtools.servers import ChromaServer
+from devtools.servers import ChromaServer, wait_for_http
 
 pytestmark = pytest.mark.slow
 
@@ -55,19 +53,6 @@ def _ask(url: str, question: str) -> dict:
     from gradio_client import Client
 
     return Client(url, verbose=False).predict(question, "", None, api_name="/answer")
-
-
-def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"xxgk serve exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"xxgk serve on {url} not up after {timeout:.0f} s:\n{log.read_text(errors='replace')}")
 
 
 def test_two_ingests_and_two_app_processes_on_one_postgres_and_one_chroma(
@@ -117,7 +102,7 @@ def test_two_ingests_and_two_app_processes_on_one_postgres_and_one_chroma(
                                                 env=_env(tmp_path, name, store_url, chroma),
                                                 stdout=out, stderr=subprocess.STDOUT))
             urls.append(f"http://{HOST}:{port}/")
-            _wait_for_http(urls[-1], servers[-1], log)
+            wait_for_http(urls[-1], servers[-1], log)
         for (agency, year), report in list(reports.items())[:3]:
             answers = [_ask(url, QUESTION.format(agency=agency, year=year)) for url in urls]
             assert answers[0] == answers[1]
