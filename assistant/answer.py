@@ -42,6 +42,30 @@ class FindingNote:
     cells: tuple[tuple[str, str, str], ...]
 
 
+RowState = Literal["value", "blank", "unread", "template"]
+RowsOver = Literal["year", "agency", "report"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure of an answer over several reports (years or agencies): whose, which year,
+    the value, and the cells it was read from. A table, a chart or a CSV of the answer is
+    built from these, never from the answer's text."""
+
+    agency: str
+    year: int | None
+    value: float | None
+    unit: str | None
+    label: str  # the entry, in the answer's language
+    citations: tuple[Citation, ...] = ()
+    agency_id: str | None = None  # the agency under every printing: one series per id
+    state: RowState = "value"  # blank: printed empty; unread / template: no value, and why
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Row:
+        return cls(**{**data, "citations": tuple(Citation.from_dict(c) for c in data.get("citations", ()))})
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -54,6 +78,19 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     findings: tuple[FindingNote, ...] = ()
     readings: tuple[str, ...] = ()  # the interpretations answered, when the question was ambiguous
+    rows: tuple[Row, ...] = ()  # the figures of an answer over several reports, in the answer's order
+    rows_over: RowsOver | None = None  # what the rows run over: years, agencies, or both
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (an answer kept in a web state or read back from JSON)."""
+        return cls(**{
+            **data,
+            "citations": tuple(Citation.from_dict(c) for c in data.get("citations", ())),
+            "findings": tuple(FindingNote(**{**f, "cells": tuple(tuple(c) for c in f.get("cells", ()))})
+                              for f in data.get("findings", ())),
+            "readings": tuple(data.get("readings", ())),
+            "rows": tuple(Row.from_dict(r) for r in data.get("rows", ()))})

@@ -16,7 +16,7 @@ from typing import Literal
 
 from ingest import template as tpl
 from ingest.checks import check_identities
-from ingest.models import Fact, Finding, ReportRecord
+from ingest.models import Citation, Fact, Finding, ReportRecord
 
 from .messages import Miss, agency_not_ingested, no_reports, reports_not_ingested
 from .ports import FactStore
@@ -494,6 +494,16 @@ def consistency_findings(store: FactStore, only: set[str] | None = None) -> list
     return out
 
 
+def cell_citation(source_file: str, report_id: str, agency: str | None, year: int | None, fact: Fact) -> Citation:
+    """Where a stored cell is: file, page, table · row · column, the printed value and its box."""
+    return Citation(
+        source_file=source_file, report_id=report_id, agency=agency, year=year, page=fact.page,
+        section=f"{tpl.TABLE_NAMES[fact.table]} {tpl.TABLE_TITLES[fact.table][0]}",
+        table=fact.table, row=fact.row, column=fact.column,
+        label=tpl.cell_label(fact.table, fact.row, fact.column),
+        quote=f"{fact.row_label} · {fact.column_label}：{fact.raw or '（空）'}", bbox=fact.bbox)
+
+
 FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
                "value", "unit", "source_file", "page", "label", "label_en"]
 
@@ -501,7 +511,9 @@ FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_
 def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None = None,
               table: str | None = None, row: str | None = None,
               column: str | None = None) -> list[dict]:
-    """Stored facts as flat rows (FACT_FIELDS plus bbox), duplicates of a report left out."""
+    """Stored facts as flat rows (FACT_FIELDS plus bbox, report_id, agency_id: the agency
+    under every printing, and citation: the cell's Citation as a dict), duplicates of a
+    report left out."""
     reports = {r.id: r for r in store.reports()}
     rows = []
     for stored in store.facts(agency=agency, year=year, table=table, row=row, column=column):
@@ -513,5 +525,7 @@ def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None =
             "source_file": record.source_file, "page": fact.page,
             "label": tpl.cell_label(fact.table, fact.row, fact.column),
             "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
-            "bbox": dataclasses.asdict(fact.bbox) if fact.bbox else None})
+            "bbox": dataclasses.asdict(fact.bbox) if fact.bbox else None,
+            "report_id": record.id, "agency_id": record.agency_id,
+            "citation": cell_citation(record.source_file, record.id, record.agency, record.year, fact).to_dict()})
     return rows

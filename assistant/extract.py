@@ -241,6 +241,33 @@ def _to_float(raw: str) -> float | None:
     return float(value) if value is not None else None
 
 
+def described_by(sentence: str, value: float) -> str:
+    """The clause before the first number of ``sentence`` equal to ``value``: the words that
+    say what it counts ("全年主动公开政府信息2541条" -> "全年主动公开政府信息"); "" if absent."""
+    found = quantities(sentence)
+    for index, q in enumerate(found):
+        if q.value == value:
+            since = found[index - 1].end if index else 0
+            return re.split(r"[，,；;：:。》]", sentence[since:q.start])[-1]
+    return ""
+
+
+def glossed(text: str, limit: int = 4) -> list[tuple[str, str]]:
+    """Chinese words of ``text`` the English glossary names, in the order they appear, as
+    (Chinese, English); a longer spelling wins over one inside it (政策解读 over 解读)."""
+    english: dict[str, str] = {}
+    for phrase, spellings in EN_ZH.items():
+        for zh in spellings:
+            if len(zh) >= 2:
+                english.setdefault(zh, phrase)
+    hits: list[tuple[int, int, str]] = []
+    for zh in sorted(english, key=len, reverse=True):
+        start = text.find(zh)
+        if start >= 0 and not any(s <= start < e or start <= s < start + len(zh) for s, e, _ in hits):
+            hits.append((start, start + len(zh), zh))
+    return [(zh, english[zh]) for _, _, zh in sorted(hits)[:limit]]
+
+
 def quantity_in(sentence: str, question: str) -> tuple[float, str] | None:
     """The number and unit of ``sentence`` most likely answering a quantity ``question``.
 

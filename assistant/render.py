@@ -4,12 +4,14 @@ and a citation for every cell used. One renderer per language; no computing here
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ingest import template as tpl
 from ingest.cells import format_number
 from ingest.models import Citation, Fact, Finding
+from ingest.passages import section_key
 
-from .answer import Answer, FindingNote
+from .answer import Answer, FindingNote, Row, RowsOver
 from .compute import (
     Consistency,
     Difference,
@@ -21,27 +23,66 @@ from .compute import (
     Reading,
     Result,
     Series,
+    cell_citation,
     metric_label,
     template_gap,
 )
+from .extract import described_by, glossed
 from .understanding import CatalogEntry, Query
 
 FindingsFor = Callable[[dict[str, set[tuple[str, str, str]]]], list[tuple[str, Finding]]]
 
 
 def fact_citation(entry: CatalogEntry, fact: Fact) -> Citation:
-    return Citation(
-        source_file=entry.source_file, report_id=entry.report_id, agency=entry.agency,
-        year=entry.year, page=fact.page,
-        section=f"{tpl.TABLE_NAMES[fact.table]} {tpl.TABLE_TITLES[fact.table][0]}",
-        table=fact.table, row=fact.row, column=fact.column,
-        label=tpl.cell_label(fact.table, fact.row, fact.column),
-        quote=f"{fact.row_label} · {fact.column_label}：{fact.raw or '（空）'}", bbox=fact.bbox)
+    return cell_citation(entry.source_file, entry.report_id, entry.agency, entry.year, fact)
 
 
 def report_citation(entry: CatalogEntry) -> Citation:
     return Citation(source_file=entry.source_file, report_id=entry.report_id, agency=entry.agency,
                     year=entry.year, page=None, section="表二至表四")
+
+
+def answer_row(reading: Reading, language: str) -> Row:
+    """A reading as a typed row of the answer: its figure and a citation for each cell read."""
+    e = reading.entry
+    state = ("template" if reading.missing == "template" else "unread" if reading.missing
+             else "blank" if reading.blank else "value")
+    return Row(agency=e.agency, year=e.year, value=reading.value if state == "value" else None,
+               unit=reading.unit or None, label=metric_label(reading, language),
+               citations=tuple(fact_citation(e, f) for f in reading.facts),
+               agency_id=e.agency_id, state=state)
+
+
+def section_en(section: str | None) -> str:
+    """A passage's section as printed, named in English by the template's sections:
+    'section “overview” (一、总体情况)'; the printed heading alone when it is not one of them."""
+    heading = (section or "").split(" > ")[0].strip()
+    if not heading:
+        return ""
+    key = section_key(heading)
+    name = next((s.en for s in tpl.SECTIONS if s.key == key), None)
+    return f"section “{name}” ({heading})" if name else f"section {heading}"
+
+
+def quote_framing_en(citation: Citation, quote: str, figure: tuple[float, str | None] | None = None) -> str:
+    """English around a quoted Chinese sentence, so a reader without Chinese knows what it
+    shows: whose report, which section, which figure and the words printed with it, and the
+    glossary's English for the quote's terms."""
+    where = f"the {citation.year} report of {citation.agency}" if citation.agency else Path(citation.source_file).name
+    section = section_en(citation.section)
+    lines = [f"From {where}{f', {section}' if section else ''}:"]
+    named: set[str] = set()
+    if figure is not None:
+        value, unit = figure
+        words = [(zh, en) for zh, en in glossed(described_by(quote, value))]
+        named = {zh for zh, _ in words}
+        printed = ", ".join(f"{zh} (“{en}”)" for zh, en in words)
+        lines.append(f"the figure is {format_number(value)}{f' {unit}' if unit else ''}"
+                     + (f", printed with {printed}." if printed else "."))
+    terms = [(zh, en) for zh, en in glossed(quote) if zh not in named]
+    if terms:
+        lines.append("Terms in the quote: " + ", ".join(f"{zh} = {en}" for zh, en in terms) + ".")
+    return " ".join(lines) + f" The report says: “{quote}”"
 
 
 def unit_en(unit: str) -> str:
@@ -116,9 +157,11 @@ class Renderer:
 
     def answer(self, query: Query, text: str, value: float | None, unit: str | None,
                readings: Sequence[Reading], extra: Sequence[tuple[CatalogEntry, Fact]] = (),
-               readings_note: tuple[str, ...] = ()) -> Answer:
+               readings_note: tuple[str, ...] = (), rows: Sequence[Reading] = (),
+               over: RowsOver | None = None) -> Answer:
         """The Answer: every cell of ``readings`` (and ``extra``) cited once, and a warning for
-        each consistency finding that involves a cited cell."""
+        each consistency finding that involves a cited cell. ``rows``: the readings shown as
+        the answer's table (several reports), running ``over`` years, agencies or both."""
         citations: list[Citation] = []
         seen: set[tuple[str, tuple[str, str, str]]] = set()
         pairs = [(r.entry, f) for r in readings for f in r.facts] + list(extra)
@@ -134,7 +177,8 @@ class Renderer:
                      f"\nNote: {f.agency}'s {f.year} report does not add up — {f.message_en}")
         return Answer(question=query.text, answer=text, mode="facts", language=query.language,
                       value=value, unit=unit, citations=tuple(citations), findings=tuple(findings),
-                      readings=readings_note)
+                      readings=readings_note, rows=tuple(answer_row(r, query.language) for r in rows),
+                      rows_over=over if rows else None)
 
     def notes(self, citations: Sequence[Citation]) -> list[FindingNote]:
         """Consistency findings of the cited reports that involve a cited cell."""
@@ -170,7 +214,10 @@ class Renderer:
             note = tuple(dict.fromkeys(f"{r.entry.agency} {r.entry.year}" for r in result.readings))
             lines.insert(0, "问题可以指以下几份报告，分别回答：" if zh else
                          "The question fits several reports; each is answered:")
-        return self.answer(query, "\n".join(lines), value, unit, good, extra, note)
+        shown = [r for r in result.readings if r.missing != "template"]
+        several = len({(r.entry.agency, r.entry.year) for r in shown}) > 1
+        return self.answer(query, "\n".join(lines), value, unit, good, extra, note,
+                           rows=shown if several else (), over=_over(shown))
 
     def _difference(self, result: Difference, query: Query, zh: bool) -> Answer:
         first, second = result.first, result.second
@@ -194,7 +241,8 @@ class Renderer:
             text = (f"{first.entry.agency}, {s_name}: {word} {'than' if delta else 'from'} {o_name} — "
                     f"{metric_label(first, 'en')}: {format_number(first.value or 0)} vs "
                     f"{format_number(base)}{pct_en if delta else ''}.")
-        return self.answer(query, text, delta, unit, [first, second])
+        return self.answer(query, text, delta, unit, [first, second], rows=[first, second],
+                           over=_over([first, second]))
 
     def _ranking(self, result: Ranking, query: Query, zh: bool) -> Answer:
         top = result.shown[0]
@@ -226,7 +274,8 @@ class Renderer:
                     f"({format_number(top.value or 0)}).") if not result.top_n else (
                 f"Among {scope_en}, top {len(result.shown)} by {label_en}:")
             body = [f"{i}. {name(r)}: {format_number(r.value or 0)}" for i, r in enumerate(result.shown, 1)]
-        return self.answer(query, "\n".join([head, *body]), top.value, top.unit, result.readings)
+        return self.answer(query, "\n".join([head, *body]), top.value, top.unit, result.readings,
+                           rows=result.shown, over=_over(result.shown))
 
     def _filtered(self, result: Filtered, query: Query, zh: bool) -> Answer:
         t = result.threshold
@@ -248,7 +297,7 @@ class Renderer:
             body = [f"{i}. {n}: {format_number(r.value or 0)}" for i, (n, r) in enumerate(zip(names, result.matching), 1)]
         value = float(len(result.matching))
         return self.answer(query, "\n".join([head, *body]), value, "份" if zh else "reports",
-                           result.matching)
+                           result.matching, rows=result.matching, over=_over(result.matching))
 
     def _series(self, result: Series, query: Query, zh: bool) -> Answer:
         lines = []
@@ -273,7 +322,8 @@ class Renderer:
                          f"(Not ingested: {', '.join(result.missing)})")
         value = good[0].value if len(result.readings) == 1 and good else None
         unit = good[0].unit if good else None
-        return self.answer(query, "\n".join(lines), value, unit, good)
+        return self.answer(query, "\n".join(lines), value, unit, good,
+                           rows=result.readings if len(result.readings) > 1 else (), over=result.over)
 
     @staticmethod
     def _value_text(reading: Reading, zh: bool) -> str:
@@ -331,6 +381,15 @@ class Renderer:
         return Answer(question=query.text, answer="\n".join(lines), mode="facts",
                       language=query.language, findings=notes,
                       citations=tuple(citations.values()) or tuple(report_citation(r.entry) for r in result.reports))
+
+
+def _over(readings: Sequence[Reading]) -> RowsOver:
+    """What a set of readings runs over: one agency's years, one year's agencies, or both."""
+    agencies = {r.entry.agency_id or r.entry.agency for r in readings}
+    years = {r.entry.year for r in readings}
+    if len(agencies) == 1:
+        return "year"
+    return "agency" if len(years) == 1 else "report"
 
 
 def _who(entry: CatalogEntry, other: CatalogEntry, language: str) -> str:

@@ -26,7 +26,7 @@ from .feedback import FeedbackEntry, Rating, gold_lines
 from .library import ReportLibrary
 from .messages import Miss, agency_not_ingested, no_reports, not_recorded, reports_not_ingested
 from .ports import Answerer, Embedding, FactStore, FeedbackStore, PassageSearch, ReportWriter
-from .render import Renderer
+from .render import Renderer, quote_framing_en
 from .understanding import Catalog, CatalogEntry, Query, parse_question
 
 PASSAGE_HITS = 8
@@ -250,7 +250,7 @@ class Assistant:
         quote = "".join(p.text for p in chosen)
         section = chosen[0].section
         text = (f"据{entry.agency}{entry.year}年报告（{section}）：“{quote}”" if query.language == "zh"
-                else f"From the {entry.year} report of {entry.agency} ({section}): “{quote}”")
+                else quote_framing_en(citations[0], quote))
         return Answer(question=query.text, answer=text, mode="passages", language=query.language,
                       citations=citations)
 
@@ -375,12 +375,10 @@ def _passage_answer(query: Query, extracts: Sequence[Extract]) -> Answer:
     quote = "".join(e.sentence for e in extracts)
     where = f"{c.agency}{c.year}年报告" if c.agency else Path(c.source_file).name
     section = (c.section or "").split(" > ")[0]
-    if query.language == "zh":
-        text = f"据{where}{f'（{section}）' if section else ''}：“{quote}”"
-    else:
-        text = f"From the {c.year} report of {c.agency}{f' ({section})' if section else ''}: “{quote}”"
     quantity = quantity_in(best.sentence, query.text)
     value, unit = quantity if quantity else (None, None)
+    text = (f"据{where}{f'（{section}）' if section else ''}：“{quote}”" if query.language == "zh" else
+            quote_framing_en(c, quote, (value, unit) if value is not None else None))
     span = answer_span(best.sentence, query.answer_type)
     if span is not None:  # lead with what was asked: the address, the number, the date
         label_zh, label_en = _SPAN_LABELS[query.answer_type or ""]

@@ -55,6 +55,19 @@ def test_prose_question_is_answered_by_the_sentence(loaded):
     assert citation.section and citation.section.startswith("一、总体情况")
 
 
+def test_an_english_question_gets_english_framing_around_the_chinese_quote(loaded):
+    (config, store, index), reports = loaded
+    answer = make_assistant(config, store, index).ask(
+        "How many press conferences did 青石市人民政府 hold in 2023?")
+    assert answer.mode == "passages" and answer.language == "en"
+    [citation] = answer.citations[:1]
+    # which section (the template's English name beside the printed heading), which figure,
+    # the words printed with it (the glossary's English), then the quote itself
+    assert "section “overview” (一、总体情况)" in answer.answer
+    assert f"the figure is {answer.value:g} 场, printed with 新闻发布会 (“press conference”)" in answer.answer
+    assert answer.answer.endswith(f"The report says: “{citation.quote}”")
+
+
 def test_agency_filter_selects_the_report(loaded):
     (config, store, index), reports = loaded
     assistant = make_assistant(config, store, index)

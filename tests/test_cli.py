@@ -100,6 +100,19 @@ def test_ask_prints_the_answer_and_its_sources(run, sample_files):
     assert answer["citations"][0]["column"] == "total" and answer["citations"][0]["page"]
 
 
+def test_ask_json_carries_the_rows_of_an_answer_over_several_years(run, sample_files):
+    run("ingest", sample_files["files"]["pdf2021"], sample_files["files"]["inconsistent"])
+    code, out, _ = run("ask", "--json", "青石市人民政府2022到2023年每年收到多少申请？")
+    answer = json.loads(out)
+    assert code == 0 and answer["rows_over"] == "year"
+    assert [r["year"] for r in answer["rows"]] == [2022, 2023]
+    newest = sample_files["reports"]["2021"].values[("t3", "new_received", "total")]
+    assert answer["rows"][1]["value"] == float(newest) and answer["rows"][1]["state"] == "value"
+    [cell] = answer["rows"][1]["citations"]
+    assert cell["source_file"].endswith("qingshi-2023.pdf") and cell["page"] and cell["row"] == "new_received"
+    assert cell in answer["citations"]
+
+
 def test_ask_batch_writes_one_answer_per_line(run, sample_files, tmp_path):
     run("ingest", sample_files["files"]["pdf2021"])
     questions = tmp_path / "q.jsonl"

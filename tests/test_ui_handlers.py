@@ -5,6 +5,7 @@ library and the data tab."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from assistant.factory import make_assistant, make_index
 from assistant.understanding import Catalog, CatalogEntry
 from devtools import samples
 from ingest import template as tpl
+from ingest.cells import format_number
 from ingest.errors import BackendUnavailable, ConfigError, InputError
 from ingest.models import BBox, Citation
 from ui import handlers as h
@@ -295,14 +297,60 @@ def test_chart_across_years_and_across_agencies(corpus):
     series = corpus["series"]
     ref = ("t3", "new_received", "total")
     by_year = h.chart(corpus["assistant"], "t3|new_received|total", h.BY_YEAR, "青石市教育局")
-    assert by_year.kind == "line" and list(by_year.frame["年度"]) == ["2022", "2023"]
-    assert list(by_year.frame["数值"]) == [series["青石市教育局"][y].number(ref) for y in (2022, 2023)]
+    assert by_year.kind == "line" and [line.name for line in by_year.lines] == ["青石市教育局"]
+    points = by_year.lines[0].points
+    assert [p.x for p in points] == [2022, 2023]
+    assert [p.value for p in points] == [series["青石市教育局"][y].number(ref) for y in (2022, 2023)]
+    assert by_year.svg.count("<path") == 1 and by_year.svg.count("<circle") == 2
+    # every point is a link to its cited cell, with the citation in its tooltip
+    cell = h.chart_source(by_year.sources, points[1].key + "@123")
+    assert cell["year"] == 2023 and cell["row"] == "new_received" and cell["page"]
+    assert f'href="#xxgk-src-{points[1].key}"' in by_year.svg and "qingshi-edu-2023.pdf" in points[1].tip
+    assert h.preview_source(corpus["assistant"], cell).image is not None
+    assert h.chart_source(by_year.sources, "d999") is None and h.chart_source(by_year.sources, "c1-0") is None
     by_agency = h.chart(corpus["assistant"], "t4|reconsideration|total", h.BY_AGENCY, year="2022")
-    assert by_agency.kind == "bar" and len(by_agency.frame) == 3 and "2022年" in by_agency.title
-    values = dict(zip(by_agency.frame["单位"], by_agency.frame["数值"]))
+    assert by_agency.kind == "bar" and len(by_agency.bars) == 3 and "2022年" in by_agency.title
+    values = {p.x: p.value for p in by_agency.bars}
     assert values["青石市人民政府"] == series["青石市人民政府"][2022].number(("t4", "reconsideration", "total"))
+    assert by_agency.svg.count("<rect") == 3 and by_agency.svg.count('class="xxgk-point"') == 3
     labels = dict((v, k) for k, v in h.metric_choices())
     assert labels[h.DEFAULT_METRIC] == tpl.cell_label("t3", "new_received", "total")
+
+
+class FactsOf:
+    """A fake assistant whose only data are fact rows (the chart reads nothing else)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def facts(self, **_):
+        return self.rows
+
+
+def fact_row(agency, year, value, agency_id="a1"):
+    cell = Citation(source_file=f"/r/{agency}-{year}.pdf", report_id=f"{agency}{year}", agency=agency, year=year,
+                    page=2, table="t3", row="new_received", column="total",
+                    label=tpl.cell_label("t3", "new_received", "total"))
+    return {"agency": agency, "agency_id": agency_id, "year": year, "value": value, "unit": "件",
+            "table": "t3", "row": "new_received", "column": "total", "row_label": "一、本年新收政府信息公开申请数量",
+            "column_label": "总计", "raw": str(value), "source_file": cell.source_file, "page": 2,
+            "label": cell.label, "bbox": None, "report_id": cell.report_id, "citation": cell.to_dict()}
+
+
+def test_chart_line_breaks_at_a_missing_year_and_one_agency_is_one_line():
+    # one agency printed two ways (one identity), 2022 missing; another agency alongside
+    rows = [fact_row("平潭综合实验区管理委员会", 2019, 10), fact_row("平潭综合实验区管委会", 2020, 12),
+            fact_row("平潭综合实验区管委会", 2021, 15), fact_row("平潭综合实验区管委会", 2023, 9),
+            fact_row("福州市人民政府", 2021, 30, agency_id="a2"), fact_row("福州市人民政府", 2022, 31, agency_id="a2")]
+    drawn = h.chart(FactsOf(rows), "t3|new_received|total", h.BY_YEAR)
+    assert [line.name for line in drawn.lines] == ["平潭综合实验区管委会", "福州市人民政府"]
+    assert [p.x for p in drawn.lines[0].points] == [2019, 2020, 2021, 2023]
+    # 2019-2021 is one segment, 2023 stands alone: no segment bridges 2022
+    segments = re.findall(r'class="xxgk-segment" d="([^"]+)"', drawn.svg)
+    assert len(segments) == 2 and [s.count("L") for s in segments] == [2, 1]
+    assert drawn.svg.count("<circle") == 6 and len(drawn.sources) == 6
+    for year in range(2019, 2024):
+        assert f">{year}</text>" in drawn.svg  # the missing year keeps its place on the axis
 
 
 # ====================================================================== library changes
@@ -519,3 +567,68 @@ def test_the_conversation_exports_as_markdown_with_every_citation(corpus, tmp_pa
     assert "## 问 · Question\n\n青石市教育局2023年本年新收政府信息公开申请多少件？" in text
     assert f"{expected} 件" in text and "qingshi-edu-2023.pdf · 第" in text
     assert "表三 · 一、本年新收政府信息公开申请数量 · 总计" in text
+
+
+# ====================================================================== answers over several reports
+
+
+def test_a_series_answer_shows_a_table_a_chart_and_a_csv_from_its_rows(corpus, tmp_path):
+    series, ref = corpus["series"]["青石市教育局"], ("t3", "new_received", "total")
+    state = final_state(corpus["assistant"], "青石市教育局2022到2023年每年收到多少申请？")
+    index = state.answered
+    answer = Answer.from_dict(state.answers[index])
+    assert [(r.year, r.value) for r in answer.rows] == [(y, series[y].number(ref)) for y in (2022, 2023)]
+    assert answer.rows_over == "year" and all(len(r.citations) == 1 for r in answer.rows)
+    shown = state.messages[index]["content"]
+    table = [line for line in shown.splitlines() if line.startswith("| 青石市教育局")]
+    assert len(table) == 2 and f"| {format_number(series[2023].number(ref))} 件 |" in table[1]
+    # each row links to its own source in the answer's list; the link opens that source
+    cited, n = h.open_anchor(re.search(r"\(#xxgk-src-([^)]+)\)", table[1]).group(1) + "@1", state.sources)
+    assert cited == state.sources[index] and h.as_citation(cited[n]).year == 2023
+    assert h.open_anchor("c99-0", state.sources) is None
+    # the chart: one line through both years, each point linked to its cell
+    assert shown.count('<svg') == 1 and shown.count("<circle") == 2 and shown.count('class="xxgk-segment"') == 1
+    path = h.export_rows(answer, tmp_path)
+    with path.open(encoding="utf-8-sig") as fh:
+        lines = list(csv.DictReader(fh))
+    assert [(int(r["year"]), float(r["value"])) for r in lines] == [(r.year, r.value) for r in answer.rows]
+    assert lines[1]["source_file"].endswith("qingshi-edu-2023.pdf") and lines[1]["page"] and \
+        lines[1]["cell"] == tpl.cell_label(*ref)
+
+
+def test_a_ranking_in_english_is_a_bar_chart_and_copies_as_plain_text_with_citations(corpus):
+    state = final_state(corpus["assistant"], "Which agency received the most requests in 2023?")
+    answer = Answer.from_dict(state.answers[state.answered])
+    assert answer.rows_over == "agency" and len(answer.rows) == 3
+    assert [r.value for r in answer.rows] == sorted((r.value for r in answer.rows), reverse=True)
+    shown = state.messages[state.answered]["content"]
+    assert shown.count("<rect") == 3 and "<path" not in shown
+    # Gradio's copy button copies the bubble's Markdown: the answer and its sources block
+    bubble = "\n".join(m["content"] for m in state.messages[state.answered:])
+    text = h.copy_text(state.answers, state.messages, bubble)
+    assert text.startswith(answer.answer) and "Sources:" in text and "<" not in text and "**" not in text
+    n, first = next((n, c) for n, c in enumerate(answer.citations, 1) if c.page)
+    line = next(line for line in text.splitlines() if line.startswith(f"[{n}] "))
+    assert Path(first.source_file).name in line and f"p. {first.page}" in line
+    assert tpl.cell_label_en("t3", "new_received", "total") in line
+    assert h.copy_text(state.answers, state.messages, state.messages[0]["content"]) == ""  # the question
+
+
+def test_the_conversation_survives_the_browser_keeping_it_as_json(corpus):
+    import json
+
+    state = final_state(corpus["assistant"], "青石市教育局2022到2023年每年收到多少申请？")
+    kept = json.loads(json.dumps(h.saved_chat(state)))  # local storage: the indexes become strings
+    restored = h.restore_chat(kept)
+    assert restored.messages == state.messages and restored.sources == state.sources
+    assert {i: Answer.from_dict(a) for i, a in restored.answers.items()} == \
+        {i: Answer.from_dict(a) for i, a in state.answers.items()}
+    bubble = "\n".join(m["content"] for m in state.messages[state.answered:])
+    assert h.copy_text(restored.answers, restored.messages, bubble) == h.copy_text(state.answers, state.messages, bubble)
+    assert "来源：" in h.copy_text(restored.answers, restored.messages, bubble)
+    # asking again goes on from the restored conversation
+    more = list(h.respond(corpus["assistant"], "青石市教育局2023年行政复议多少件？", restored.messages,
+                          restored.sources, answers=restored.answers))[-1]
+    assert more.messages[:len(state.messages)] == state.messages and len(more.answers) == 2
+    for broken in (None, "x", {"messages": "x"}, {"messages": [], "sources": {"a": []}}):
+        assert h.restore_chat(broken).messages == []

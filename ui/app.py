@@ -31,7 +31,61 @@ mark { background: #ffe58f; padding: 0 2px; }
 .xxgk-dim { color: var(--body-text-color-subdued); }
 #xxgk-page img { object-fit: contain; }
 footer { display: none !important; }
+/* the year picker's label stays whole beside the agency picker */
+#xxgk-year, #xxgk-chart-year { min-width: 190px; }
+#xxgk-year label span, #xxgk-chart-year label span { white-space: nowrap; }
+/* a long list of cells wraps inside its row of the findings table */
+#xxgk-findings td, #xxgk-findings td * { white-space: normal !important; overflow-wrap: anywhere;
+  word-break: break-word; }
+/* an answer's table and chart; a point or a source link opens its cited cell */
+#xxgk-chat table { font-size: 0.92em; margin: 0.3em 0; }
+#xxgk-chat td, #xxgk-chat th { padding: 2px 8px; }
+svg.xxgk-chart { display: block; margin: 0.4em 0; color: var(--body-text-color); }
+svg.xxgk-chart a.xxgk-point { cursor: pointer; }
+svg.xxgk-chart a.xxgk-point:hover circle { r: 6.5; }
+#xxgk-open-source, #xxgk-copied { display: none !important; }
 """
+
+# A click on a source link or a chart point (href="#xxgk-src-<key>") goes to the hidden
+# textbox #xxgk-open-source (with a nonce, so the same link clicked twice opens twice),
+# whose change event opens the source; the page never navigates.
+OPEN_SOURCE_JS = """
+() => {
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest ? event.target.closest('a[href^="#xxgk-src-"]') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const box = document.querySelector("#xxgk-open-source textarea, #xxgk-open-source input");
+    if (!box) return;
+    box.value = link.getAttribute("href").slice("#xxgk-src-".length) + "@" + Date.now();
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  }, true);
+}
+"""
+
+# After the chat's copy button wrote the message's Markdown, the answer as plain text with
+# its citations (from the server) replaces it on the clipboard.
+COPY_JS = """
+(text) => {
+  if (!text) return;
+  const write = () => {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).catch(() => {});
+      return;
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "absolute";
+    area.style.left = "-999999px";
+    document.body.prepend(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { area.remove(); }
+  };
+  setTimeout(write, 300);  // after the button's own write of the Markdown has landed
+}
+"""
+CHAT_STORAGE_KEY = "xxgk-chat"  # the browser's local storage entry of the conversation
 
 
 def theme() -> gr.themes.Base:
@@ -42,7 +96,7 @@ def theme() -> gr.themes.Base:
 
 def launch_options() -> dict:
     """Keyword arguments for Blocks.launch() that style the app (Gradio 6 takes them there)."""
-    return {"theme": theme(), "css": CSS, "footer_links": []}
+    return {"theme": theme(), "css": CSS, "js": OPEN_SOURCE_JS, "footer_links": []}
 
 
 def build_app(assistant: Assistant, library: Library | None = None, *,
@@ -60,6 +114,10 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
     with gr.Blocks(title="政府信息公开年报问答 · xxgk", analytics_enabled=False) as app:
         messages = gr.State([])
         sources = gr.State({})
+        answers = gr.State({})  # message index -> the Answer shown there (to_dict)
+        # the conversation in the browser's local storage, shown again after a reload
+        saved = gr.BrowserState({"messages": [], "sources": {}, "answers": {}}, storage_key=CHAT_STORAGE_KEY)
+        chart_sources = gr.State([])  # the Data tab chart: the cited cell of each point
         current = gr.State([])
         asked = gr.State("")
         linked = gr.State("")  # the question of a shared link; kept apart from `asked` so a
@@ -79,7 +137,7 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                             agency = gr.Dropdown(label="单位 · Agency", choices=[("全部单位 · All agencies", h.ALL)],
                                                  value=h.ALL, scale=3, filterable=True)
                             year = gr.Dropdown(label="年度 · Year", choices=[("全部年度 · All years", h.ALL)],
-                                               value=h.ALL, scale=1)
+                                               value=h.ALL, scale=1, min_width=190, elem_id="xxgk-year")
                             clear = gr.Button("清空对话 · Clear", scale=1, size="md")
                             save_chat = gr.Button("导出对话 · Export", scale=1, size="md", elem_id="xxgk-export-chat")
                         chatbot = gr.Chatbot(
@@ -92,6 +150,11 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                                                   placeholder="输入问题，例如：某市人民政府2023年本年新收政府信息公开申请多少件？",
                                                   elem_id="xxgk-question")
                             send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="xxgk-send")
+                        with gr.Row():
+                            table_csv = gr.DownloadButton("下载本条回答的表格 CSV · Download this answer's table",
+                                                          visible=False, size="sm", elem_id="xxgk-table-csv")
+                        open_source = gr.Textbox(visible="hidden", elem_id="xxgk-open-source", show_label=False)
+                        copied = gr.Textbox(visible="hidden", elem_id="xxgk-copied", show_label=False)
                         conversation_file = gr.File(label="对话记录 · Conversation (Markdown)", interactive=False,
                                                     visible=False, elem_id="xxgk-conversation")
                         feedback_note = gr.Markdown(elem_id="xxgk-feedback-note")
@@ -204,10 +267,15 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                     c_agency = gr.Dropdown(label="单位", choices=[("全部单位 · All agencies", h.ALL)], value=h.ALL,
                                            scale=2)
                     c_year = gr.Dropdown(label="年度", choices=[("最新年度 · Newest", h.ALL)], value=h.ALL,
-                                         scale=1, visible=False)
-                line = gr.LinePlot(x="年度", y="数值", color="单位", height=340, show_label=False)
-                bar = gr.BarPlot(x="单位", y="数值", height=340, show_label=False, visible=False)
-                chart_note = gr.Markdown()
+                                         scale=1, visible=False, min_width=190, elem_id="xxgk-chart-year")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chart_view = gr.HTML(elem_id="xxgk-chart")
+                        chart_note = gr.Markdown()
+                    with gr.Column(scale=2):
+                        chart_page = gr.Image(label="引用的单元格 · Cited cell", type="pil", interactive=False,
+                                              height=420, visible=False, elem_id="xxgk-chart-page")
+                        chart_source_text = gr.Markdown(elem_id="xxgk-chart-source")
 
         # ================================================================ handlers
 
@@ -243,24 +311,33 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             """The page image, or no image box at all for HTML/text sources."""
             return gr.Image(value=preview.image, visible=preview.image is not None)
 
-        chat_outputs = [chatbot, messages, sources, current, source_pick, page, source_text]
+        chat_outputs = [chatbot, messages, sources, current, source_pick, page, source_text, answers, saved,
+                        table_csv]
 
-        def ask(q, msgs, srcs, ag, yr):
-            for state in h.respond(assistant, q, msgs, srcs, ag, yr):
+        def table_download(answer_map, index):
+            """The CSV button of the answer at ``index``: its rows, or hidden without a table."""
+            answer = h.answer_at(answer_map, index)
+            if answer is None or not h.has_table(answer):
+                return gr.DownloadButton(visible=False)
+            return gr.DownloadButton(value=str(h.export_rows(answer, export_dir)), visible=True)
+
+        def ask(q, msgs, srcs, ag, yr, answer_map):
+            for state in h.respond(assistant, q, msgs, srcs, ag, yr, answer_map):
                 if state.current is None:
-                    yield (state.messages, state.messages, state.sources, gr.skip(), gr.skip(), gr.skip(),
-                           gr.skip())
+                    yield (state.messages, state.messages, state.sources, *(gr.skip(),) * 7)
                     continue
                 first = state.current[0] if state.current else None
                 preview = h.preview_source(assistant, first)
+                download = (table_download(state.answers, state.answered) if state.answered is not None
+                            else gr.DownloadButton(visible=False))
                 yield (state.messages, state.messages, state.sources, state.current,
                        gr.Radio(choices=h.source_choices(state.current), value=0 if first else None),
-                       shown(preview), preview.markdown)
+                       shown(preview), preview.markdown, state.answers, h.saved_chat(state), download)
 
         def take(q):
             return q, ""
 
-        chat_inputs = [asked, messages, sources, agency, year]
+        chat_inputs = [asked, messages, sources, agency, year, answers]
         for trigger in (question.submit, send.click):
             trigger(take, question, [asked, question], queue=False).then(
                 ask, chat_inputs, chat_outputs, **questions)
@@ -276,19 +353,49 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         source_pick.input(show_source, [source_pick, current], [page, source_text], **reads)
 
-        def pick_message(srcs, evt: gr.SelectData):
+        def pick_message(srcs, answer_map, evt: gr.SelectData):
             index = evt.index if isinstance(evt.index, int) else (evt.index or [None])[0]
             cited = srcs.get(index)
             if not cited:
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             preview = h.preview_source(assistant, cited[0])
-            return cited, gr.Radio(choices=h.source_choices(cited), value=0), shown(preview), preview.markdown
+            return (cited, gr.Radio(choices=h.source_choices(cited), value=0), shown(preview), preview.markdown,
+                    table_download(answer_map, index))
 
-        chatbot.select(pick_message, sources, [current, source_pick, page, source_text], **reads)
+        chatbot.select(pick_message, [sources, answers], [current, source_pick, page, source_text, table_csv],
+                       **reads)
+
+        def open_clicked(key, srcs, points):
+            """A source link or a chart point was clicked: show its cited cell (chat or Data tab)."""
+            cell = h.chart_source(points, key)
+            if cell is not None:
+                preview = h.preview_source(assistant, cell)
+                return (*(gr.skip(),) * 4, gr.Image(value=preview.image, visible=preview.image is not None),
+                        preview.markdown)
+            opened = h.open_anchor(key, srcs)
+            if opened is None:
+                return (gr.skip(),) * 6
+            cited, n = opened
+            preview = h.preview_source(assistant, cited[n])
+            return (cited, gr.Radio(choices=h.source_choices(cited), value=n), shown(preview), preview.markdown,
+                    gr.skip(), gr.skip())
+
+        open_source.change(open_clicked, [open_source, sources, chart_sources],
+                           [current, source_pick, page, source_text, chart_page, chart_source_text], **reads)
+
+        def copy_answer(answer_map, msgs, evt: gr.CopyData):
+            return h.copy_text(answer_map, msgs, evt.value)
+
+        chatbot.copy(copy_answer, [answers, messages], copied, **reads).then(None, copied, None, js=COPY_JS)
+
+        def restore(kept):
+            state = h.restore_chat(kept)
+            return state.messages, state.messages, state.sources, state.answers
 
         def clear_chat():
             empty = h.preview_source(assistant, None)
-            return [], [], {}, [], gr.Radio(choices=[], value=None), shown(empty), empty.markdown
+            return ([], [], {}, [], gr.Radio(choices=[], value=None), shown(empty), empty.markdown, {},
+                    h.saved_chat(h.ChatState([], {})), gr.DownloadButton(visible=False))
 
         def mark(msgs, srcs, ag, yr, evt: gr.LikeData):
             entry_id, note = h.record_feedback(assistant, msgs, srcs, evt.index, evt.liked, ag, yr)
@@ -445,18 +552,11 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
 
         def draw(metric_value, by_value, ag, yr):
             result = h.chart(assistant, metric_value, by_value, ag, yr)
-            title = f"{result.title}（单位：{result.unit}）" if result.unit else result.title
-            if result.frame.empty:
-                return gr.LinePlot(visible=False), gr.BarPlot(visible=False), result.note
-            if result.kind == "bar":
-                return (gr.LinePlot(visible=False), gr.BarPlot(value=result.frame, title=title, visible=True),
-                        result.note)
-            return (gr.LinePlot(value=result.frame, title=title, visible=True), gr.BarPlot(visible=False),
-                    result.note)
+            return result.svg, result.note, result.sources
 
         chart_inputs = [metric, by, c_agency, c_year]
         for control in chart_inputs:
-            control.change(draw, chart_inputs, [line, bar, chart_note], **reads)
+            control.change(draw, chart_inputs, [chart_view, chart_note, chart_sources], **reads)
 
         def by_changed(value):
             return gr.Dropdown(visible=value == h.BY_YEAR), gr.Dropdown(visible=value == h.BY_AGENCY)
@@ -481,15 +581,16 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
             link_year = params.get("year") if params.get("year") in {v for _, v in years} else h.ALL
             return q, gr.Dropdown(value=link_agency), gr.Dropdown(choices=years, value=link_year)
 
-        def ask_link(q, msgs, srcs, ag, yr):
+        def ask_link(q, msgs, srcs, ag, yr, answer_map):
             if not (q or "").strip():
                 yield tuple(gr.skip() for _ in chat_outputs)  # leave a chat already under way alone
                 return
-            yield from ask(q, msgs, srcs, ag, yr)
+            yield from ask(q, msgs, srcs, ag, yr, answer_map)
 
-        app.load(load, None, [*refreshed, facts_view, facts_count, line, bar, chart_note, feedback_view],
-                 **reads).then(from_link, None, [linked, agency, year], **reads).then(
-            ask_link, [linked, messages, sources, agency, year], chat_outputs, **questions)
+        app.load(restore, saved, [chatbot, messages, sources, answers], queue=False)
+        app.load(load, None, [*refreshed, facts_view, facts_count, chart_view, chart_note, chart_sources,
+                              feedback_view], **reads).then(from_link, None, [linked, agency, year], **reads).then(
+            ask_link, [linked, messages, sources, agency, year, answers], chat_outputs, **questions)
 
         # ---------------------------------------------------------------- HTTP API
 

@@ -10,6 +10,8 @@ One module per tab of the app:
 - ``sources``: the source preview beside the chat (cited page, passage in context);
 - ``library``: the reports table, uploads, agencies (merge, rename);
 - ``data``: the facts table and its exports, consistency findings, the chart;
+- ``series``: an answer over several reports as a table, chart and CSV; any answer as
+  plain text with its citations (the copy button);
 - ``feedback``: marks under each answer, their comments, the list and its gold export;
 - ``common``: what several tabs use (the "all" filter value, agency and year pickers,
   safe Markdown, how a citation is named).
@@ -23,7 +25,15 @@ from __future__ import annotations
 from assistant.compute import FACT_FIELDS
 from ingest.pipeline import Overrides
 
-from .chat import ChatState, example_questions, export_conversation, format_answer, respond
+from .chat import (
+    ChatState,
+    example_questions,
+    export_conversation,
+    format_answer,
+    respond,
+    restore_chat,
+    saved_chat,
+)
 from .common import ALL, agency_choices, as_citation, year_choices
 from .data import (
     BY_AGENCY,
@@ -34,6 +44,7 @@ from .data import (
     MAX_SHOWN_FACTS,
     TABLE_CHOICES,
     chart,
+    chart_source,
     column_choices,
     export_facts,
     facts,
@@ -68,6 +79,17 @@ from .library import (
     report_table,
     upload_overrides,
 )
+from .series import (
+    AnswerMap,
+    answer_at,
+    copy_text,
+    export_rows,
+    has_table,
+    open_anchor,
+    plain_text,
+    rows_chart,
+    rows_table,
+)
 from .sources import Preview, preview_source, source_choices
 
 __all__ = [
@@ -80,5 +102,6 @@ __all__ = [
     "findings_summary", "findings_table", "format_answer", "format_results", "library_agency_choices",
     "library_summary", "merge_agencies", "metric_choices", "preview_source", "rename_agency",
     "report_choices", "report_status", "report_table", "respond", "row_choices", "source_choices",
-    "upload_overrides", "year_choices",
+    "upload_overrides", "year_choices", "AnswerMap", "answer_at", "chart_source", "copy_text", "export_rows",
+    "has_table", "open_anchor", "plain_text", "restore_chat", "rows_chart", "rows_table", "saved_chat",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from ingest.models import Citation
 from ingest.text import language_of
 
 from .common import _plain, _shorten, citation_what, citation_where, parse_filters
+from .series import AnswerMap, has_table, rows_chart, rows_table
 
 log = logging.getLogger("xxgk.ui")
 
@@ -36,17 +37,23 @@ class ChatState:
     messages: list[Message]
     sources: SourceMap
     current: list[dict] | None = None
+    answers: AnswerMap = field(default_factory=dict)  # message index -> Answer.to_dict() shown there
+    answered: int | None = None  # the message index of the answer just finished
+
 
 
 def respond(assistant: Assistant, question: str, messages: Sequence[Message], sources: SourceMap,
-            agency: str | None = None, year: str | int | None = None) -> Iterator[ChatState]:
+            agency: str | None = None, year: str | int | None = None,
+            answers: AnswerMap | None = None) -> Iterator[ChatState]:
     """Ask and stream: the question, then the answer growing piece by piece, then the
-    final answer with its figure, warnings and a collapsible block of sources."""
+    final answer with its figure, warnings, its table and chart when it runs over several
+    reports, and a collapsible block of sources. ``answers`` keeps each shown Answer."""
     question = (question or "").strip()
     messages = list(messages)
     sources = dict(sources)
+    answers = dict(answers or {})
     if not question:
-        yield ChatState(list(messages), dict(sources))
+        yield ChatState(list(messages), dict(sources), answers=answers)
         return
     language = language_of(question)
     messages.append({"role": "user", "content": question})
@@ -54,14 +61,14 @@ def respond(assistant: Assistant, question: str, messages: Sequence[Message], so
         empty = not assistant.catalog().entries
     except XxgkError as exc:
         messages.append(_assistant_text(error_reply(exc, language)))
-        yield ChatState(list(messages), dict(sources), [])
+        yield ChatState(list(messages), dict(sources), [], answers)
         return
     if empty:
         messages.append(_assistant_text(no_reports_reply(language)))
-        yield ChatState(list(messages), dict(sources), [])
+        yield ChatState(list(messages), dict(sources), [], answers)
         return
     messages.append(_assistant_text("正在查找…" if language == "zh" else "Looking it up…"))
-    yield ChatState(list(messages), dict(sources))
+    yield ChatState(list(messages), dict(sources), answers=answers)
     agency_filter, year_filter = parse_filters(agency, year)
     text = ""
     answer: Answer | None = None
@@ -72,29 +79,51 @@ def respond(assistant: Assistant, question: str, messages: Sequence[Message], so
                 break
             text += piece
             messages[-1] = _assistant_text(_plain(text) + " ▍")
-            yield ChatState(list(messages), dict(sources))
+            yield ChatState(list(messages), dict(sources), answers=answers)
     except XxgkError as exc:
         messages[-1] = _assistant_text(error_reply(exc, language, partial=text))
-        yield ChatState(list(messages), dict(sources), [])
+        yield ChatState(list(messages), dict(sources), [], answers)
         return
     except Exception as exc:  # a bug must not show a stack trace in the chat
         log.exception("answering %r failed", question)
         messages[-1] = _assistant_text(internal_error_reply(exc, language))
-        yield ChatState(list(messages), dict(sources), [])
+        yield ChatState(list(messages), dict(sources), [], answers)
         return
     if answer is None:
         messages[-1] = _assistant_text(internal_error_reply(RuntimeError("no answer"), language))
-        yield ChatState(list(messages), dict(sources), [])
+        yield ChatState(list(messages), dict(sources), [], answers)
         return
-    messages[-1] = _assistant_text(format_answer(answer))
+    index = len(messages) - 1
+    messages[-1] = _assistant_text(format_answer(answer, key=f"c{index}"))
+    answers[index] = answer.to_dict()
     cited = [c.to_dict() for c in answer.citations]
-    sources[len(messages) - 1] = cited
+    sources[index] = cited
     if cited:
         messages.append({"role": "assistant", "content": format_sources(answer.citations, answer.findings),
                          "metadata": {"title": sources_title(len(cited), answer.language),
                                       "status": "done"}})
         sources[len(messages) - 1] = cited
-    yield ChatState(list(messages), dict(sources), cited)
+    yield ChatState(list(messages), dict(sources), cited, answers, index)
+
+
+def saved_chat(state: ChatState) -> dict:
+    """What the browser keeps of the conversation (local storage), to show it after a reload."""
+    return {"messages": state.messages, "sources": {str(k): v for k, v in state.sources.items()},
+            "answers": {str(k): v for k, v in state.answers.items()}}  # JSON keys are strings
+
+
+def restore_chat(saved: Any) -> ChatState:
+    """The conversation the browser kept; JSON made the message indexes strings again.
+    Anything unreadable is an empty conversation."""
+    if not isinstance(saved, dict) or not isinstance(saved.get("messages"), list):
+        return ChatState([], {}, [])
+    try:
+        sources = {int(k): list(v) for k, v in dict(saved.get("sources") or {}).items()}
+        answers = {int(k): dict(v) for k, v in dict(saved.get("answers") or {}).items()}
+    except (TypeError, ValueError):
+        return ChatState([], {}, [])
+    messages = [m for m in saved["messages"] if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+    return ChatState(messages, sources, [], answers)
 
 
 def export_conversation(messages: Sequence[Message], directory: Path) -> Path | None:
@@ -146,8 +175,10 @@ MODE_NOTES = {
 }
 
 
-def format_answer(answer: Answer) -> str:
-    """Markdown of one answer: the figure and its unit on top, the answer, then warnings."""
+def format_answer(answer: Answer, key: str = "c") -> str:
+    """Markdown of one answer: the figure and its unit on top, the answer, its table and
+    chart when it runs over several reports (links ``#xxgk-src-<key>-<n>`` open source n),
+    then warnings."""
     zh = answer.language == "zh"
     parts: list[str] = []
     if answer.abstained:
@@ -159,6 +190,11 @@ def format_answer(answer: Answer) -> str:
         parts.append(f"### {figure_text(answer.value, answer.unit)}"
                      + (f"\n<small>{note}</small>" if note else ""))
     parts.append(_answer_text(answer.answer))
+    if has_table(answer):
+        parts.append(rows_table(answer, key))
+        chart = rows_chart(answer, key)
+        if chart:
+            parts.append(chart)
     if answer.readings:
         head = "问题有几种理解，以上分别作答：" if zh else "The question can be read several ways; each is answered above:"
         parts.append(f"<small>{head}{'；'.join(_plain(r) for r in answer.readings)}</small>")

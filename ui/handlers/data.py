@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from assistant.compute import FACT_FIELDS
 from assistant.service import Assistant
 from ingest import template as tpl
 from ingest.cells import format_number
+from ingest.models import Citation
 
-from .common import ALL, parse_filters
+from ..chart import Line, Point, bar_chart, line_chart
+from .common import ALL, citation_where, parse_filters
 
 FACT_HEADERS = ["单位", "年度", "表", "行", "列", "数值", "计量单位", "原文", "文件", "页码"]
 TABLE_CHOICES = [("全部表格 · All tables", ALL)] + [
@@ -191,19 +193,31 @@ DEFAULT_METRIC = f"{tpl.T3}|new_received|total"
 
 @dataclass
 class Chart:
-    frame: pd.DataFrame
+    """The Data tab's chart: inline SVG whose points link to ``sources`` (``#xxgk-src-d<n>``)."""
+
+    svg: str
     kind: str  # "line" or "bar"
     title: str
     unit: str = ""
     note: str = ""
-    x: str = "年度"
-    y: str = "数值"
-    color: str | None = None
+    sources: list[dict] = field(default_factory=list)  # the cited cell of point n, as a Citation dict
+    lines: list[Line] = field(default_factory=list)  # line chart: one per agency identity
+    bars: list[Point] = field(default_factory=list)  # bar chart: one per agency
+
+
+def _point(row: dict, x: int | str, sources: list[dict]) -> Point:
+    sources.append(row["citation"])
+    citation = Citation.from_dict(row["citation"])
+    value = float(row["value"])
+    tip = (f"{row['agency']} {row['year']}年：{format_number(value)} {row['unit'] or ''}\n"
+           f"{citation_where(citation)} · {row['label']}")
+    return Point(x, value, f"d{len(sources) - 1}", tip)
 
 
 def chart(assistant: Assistant, metric: str, by: str = BY_YEAR, agency: str | None = None,
           year: str | int | None = None) -> Chart:
-    """A metric across years (one agency or each agency) or across agencies (one year)."""
+    """A metric across years (one line per agency identity, broken at a missing year) or
+    across agencies (one year); every point links to its cited cell."""
     table, row, column = (metric or DEFAULT_METRIC).split("|")
     label = tpl.cell_label(table, row, column)
     agency, year_value = parse_filters(agency, year)
@@ -211,29 +225,40 @@ def chart(assistant: Assistant, metric: str, by: str = BY_YEAR, agency: str | No
     unit = next((r["unit"] for r in rows if r["unit"]), tpl.column(table, column).unit)
     blank = sum(r["value"] is None for r in rows)
     rows = [r for r in rows if r["value"] is not None and r["agency"] and r["year"]]
+    sources: list[dict] = []
     if by == BY_AGENCY:
         if year_value is None:
             year_value = max((r["year"] for r in rows), default=None)
         rows = [r for r in rows if r["year"] == year_value]
-        frame = pd.DataFrame({"单位": [r["agency"] for r in rows],
-                              "数值": [float(r["value"]) for r in rows]})
+        bars = [_point(r, r["agency"], sources) for r in rows]
         title = f"{label}（{year_value}年，按单位）" if year_value else label
-        return Chart(frame, "bar", title, unit, _chart_note(frame, blank), x="单位")
+        return Chart(bar_chart(bars, title, unit), "bar", title, unit, _chart_note(len(bars), blank), sources,
+                     bars=bars)
     if agency:
         rows = [r for r in rows if r["agency"] == agency]
-    rows.sort(key=lambda r: (r["agency"], r["year"]))
-    frame = pd.DataFrame({"年度": [str(r["year"]) for r in rows],
-                          "数值": [float(r["value"]) for r in rows],
-                          "单位": [r["agency"] for r in rows]})
+    by_identity: dict[str, list[dict]] = {}
+    for r in sorted(rows, key=lambda r: r["year"]):
+        by_identity.setdefault(r.get("agency_id") or r["agency"], []).append(r)
+    lines = [Line(items[-1]["agency"], tuple(_point(r, r["year"], sources) for r in items))
+             for items in sorted(by_identity.values(), key=lambda items: items[-1]["agency"])]
     title = f"{label}（{agency or '各单位'}，按年度）"
-    return Chart(frame, "line", title, unit, _chart_note(frame, blank), color="单位")
+    return Chart(line_chart(lines, title, unit), "line", title, unit, _chart_note(len(sources), blank), sources,
+                 lines=lines)
 
 
-def _chart_note(frame: pd.DataFrame, blank: int) -> str:
-    if frame.empty:
+def _chart_note(points: int, blank: int) -> str:
+    if not points:
         return "没有这一栏的数据。<small>No data for this entry.</small>"
-    note = f"{len(frame)} 个数据点"
+    note = f"{points} 个数据点（点击一个点可查看它引用的单元格）"
     if blank:
         note += f"；另有 {blank} 份报告该栏为空，未画出"
-    return note
+    return note + "。<small>Click a point to open its cited cell.</small>"
 
+
+def chart_source(chart_sources: Sequence[dict], key: str) -> dict | None:
+    """The cited cell of a clicked point ``d<n>`` of the Data tab's chart; None if stale."""
+    head = (key or "").split("@")[0]
+    if not head.startswith("d") or not head[1:].isdigit():
+        return None
+    n = int(head[1:])
+    return chart_sources[n] if 0 <= n < len(chart_sources) else None

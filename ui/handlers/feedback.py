@@ -4,6 +4,7 @@ answer), and the Data tab's list of it, downloadable as gold-set lines for ``xxg
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from .common import _shorten, as_citation, parse_filters
 WRONG_CITATION = "引用有误 · Wrong citation"
 FEEDBACK_OPTIONS = ("Like", "Dislike", WRONG_CITATION)  # the chat's buttons under each answer
 FEEDBACK_HEADERS = ["时间", "评价", "问题", "回答", "引用数", "说明", "更正"]
+_CHART = re.compile(r"\s*<svg\b.*?</svg>", re.S)
 RATING_TEXT = {"up": "👍", "down": "👎", "wrong_citation": "引用有误"}
 
 
@@ -45,7 +47,8 @@ def record_feedback(assistant: Assistant, messages: Sequence[Message], sources: 
                      if m.get("role") == "user"), "")
     citations = [as_citation(c) for c in sources.get(position, [])]
     agency_filter, year_filter = parse_filters(agency, year)
-    entry = assistant.record_feedback(question, str(messages[position].get("content", "")), rating,
+    shown = _CHART.sub("", str(messages[position].get("content", "")))  # the answer's words and table
+    entry = assistant.record_feedback(question, shown, rating,
                                       citations, agency=agency_filter, year=year_filter)
     return entry.id, (f"已记录评价 {RATING_TEXT[rating]}，谢谢。可在下方补充说明或正确答案。"
                       "<small>Feedback saved; add a comment or the right answer below.</small>")
