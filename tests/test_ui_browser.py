@@ -105,6 +105,9 @@ def test_ask_open_a_source_and_upload_a_report(server):
             page.on("request", lambda r: outside.append(r.url)
                     if not r.url.startswith((server["url"], "data:", "blob:")) else None)
             page.goto(server["url"])
+            for part in ("#xxgk-year [data-testid='block-info']", "#xxgk-year input"):  # label and value whole
+                expect(page.locator(part)).to_be_visible(timeout=15_000)
+                assert page.locator(part).evaluate("e => e.scrollWidth <= e.clientWidth + 1"), part
             page.locator("#xxgk-question textarea").fill(f"{ASKED_AGENCY}{ASKED_YEAR}年本年新收政府信息公开申请多少件？")
             page.locator("#xxgk-send").click()
 

@@ -135,11 +135,12 @@ def build_app(assistant: Assistant, library: Library | None = None, *,
                     with gr.Column(scale=3):
                         with gr.Row():
                             agency = gr.Dropdown(label="单位 · Agency", choices=[("全部单位 · All agencies", h.ALL)],
-                                                 value=h.ALL, scale=3, filterable=True)
+                                                 value=h.ALL, scale=3, min_width=220, filterable=True)
                             year = gr.Dropdown(label="年度 · Year", choices=[("全部年度 · All years", h.ALL)],
                                                value=h.ALL, scale=1, min_width=190, elem_id="xxgk-year")
-                            clear = gr.Button("清空对话 · Clear", scale=1, size="md")
-                            save_chat = gr.Button("导出对话 · Export", scale=1, size="md", elem_id="xxgk-export-chat")
+                            clear = gr.Button("清空对话 · Clear", scale=0, min_width=120, size="md")
+                            save_chat = gr.Button("导出对话 · Export", scale=0, min_width=120, size="md",
+                                                  elem_id="xxgk-export-chat")
                         chatbot = gr.Chatbot(
                             elem_id="xxgk-chat", height=560, show_label=False, layout="panel",
                             feedback_options=h.FEEDBACK_OPTIONS, buttons=["copy"],

@@ -9,6 +9,7 @@ page turns a click on it into "open this source" (see ``ui.app.OPEN_SOURCE_JS``)
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,30 +43,34 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _scale(values: Sequence[float]) -> tuple[float, float]:
-    """The value axis: from 0 (or the lowest negative) to a little above the highest."""
+def _scale(values: Sequence[float]) -> tuple[float, float, float]:
+    """The value axis: from 0 (or below the lowest negative) to the first round tick at or
+    above the highest value, and the tick step (1, 2 or 5 times a power of ten)."""
     low = min(0.0, *values) if values else 0.0
     high = max(values) if values else 1.0
-    if high <= low:
-        high = low + 1
-    return low, high + (high - low) * 0.08
+    raw = max(high - low, 1e-9) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    low = math.floor(low / step) * step
+    high = max(math.ceil(high / step) * step, low + step)
+    return low, high, step
 
 
 def _y(value: float, low: float, high: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - (value - low) / (high - low))
 
 
-def _frame(title: str, unit: str, low: float, high: float) -> list[str]:
+def _frame(title: str, unit: str, low: float, high: float, step: float) -> list[str]:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="xxgk-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
              f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{_esc(title)}">',
              f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold" fill="currentColor">{_esc(title)}'
              + (f'<tspan font-weight="normal" font-size="11">（{_esc(unit)}）</tspan>' if unit else "") + "</text>"]
-    for i in range(5):
-        value = low + (high - low) * i / 4
+    for i in range(round((high - low) / step) + 1):
+        value = low + step * i
         y = _y(value, low, high)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc" '
                      f'stroke-width="0.5"/><text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" '
-                     f'text-anchor="end" fill="currentColor">{_esc(format_number(round(value, 1)))}</text>')
+                     f'text-anchor="end" fill="currentColor">{_esc(format_number(round(value, 6)))}</text>')
     return parts
 
 
@@ -81,7 +86,7 @@ def line_chart(lines: Sequence[Line], title: str, unit: str = "") -> str:
     values = [p.value for line in lines for p in line.points if p.value is not None]
     if not years or not values:
         return ""
-    low, high = _scale(values)
+    low, high, step = _scale(values)
     first, last = years[0], years[-1]
     span = max(last - first, 1)
     inner = WIDTH - LEFT - RIGHT - 40
@@ -89,7 +94,7 @@ def line_chart(lines: Sequence[Line], title: str, unit: str = "") -> str:
     def x_of(year: int) -> float:
         return LEFT + 20 + inner * ((year - first) / span if last > first else 0.5)
 
-    parts = _frame(title, unit, low, high)
+    parts = _frame(title, unit, low, high, step)
     for year in range(first, last + 1):
         parts.append(f'<text x="{x_of(year):.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" text-anchor="middle" '
                      f'fill="currentColor">{year}</text>')
@@ -126,10 +131,10 @@ def bar_chart(points: Sequence[Point], title: str, unit: str = "") -> str:
     values = [p.value for p in points if p.value is not None]
     if not values:
         return ""
-    low, high = _scale(values)
+    low, high, step = _scale(values)
     slot = (WIDTH - LEFT - RIGHT) / len(points)
     width = min(56.0, slot * 0.6)
-    parts = _frame(title, unit, low, high)
+    parts = _frame(title, unit, low, high, step)
     base = _y(max(low, 0.0), low, high)
     for n, point in enumerate(points):
         x = LEFT + slot * n + (slot - width) / 2
