@@ -12,6 +12,7 @@ from ingest.index import (
     file_lock,
     make_chroma_client,
 )
+from ingest.ocr import OcrOptions
 from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 
@@ -58,8 +59,9 @@ def make_index(config: Config, embedding=None) -> PassageIndex:
 
 def make_ingestor(config: Config, store: Store | None = None,
                   index: PassageIndex | None = None) -> Ingestor:
+    ocr = OcrOptions(config.ingest.ocr, config.ingest.ocr_dpi, config.ingest.ocr_threads)
     return Ingestor(store or make_store(config), index or make_index(config),
-                    max_file_bytes=int(config.ingest.max_file_mb * 1_000_000))
+                    max_file_bytes=int(config.ingest.max_file_mb * 1_000_000), ocr=ocr)
 
 
 def make_assistant(config: Config, store: Store | None = None, index: PassageIndex | None = None,

@@ -30,6 +30,8 @@ from .gazetteer import Gazetteer
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
 from .mapping import map_tables
 from .models import Document, ParsedReport, Problem, ReportMeta, ReportRecord, StoredPassage
+from .ocr import OcrOptions, PageProgress
+from .ocr_check import review_ocr
 from .passages import prose_passages, table_row_passages
 from .recognize import recognize, short_names
 from .store import Store
@@ -86,15 +88,28 @@ def parse_document(doc: Document, overrides: Overrides = Overrides(),
                    gazetteer: Gazetteer | None = None) -> ParsedReport:
     meta = identify_agency(apply_overrides(recognize(doc), overrides), doc, gazetteer or Gazetteer.load())
     tables = map_tables(doc.blocks, meta.template)
-    facts = list(tables.facts.values())
+    problems = list(tables.problems)
+    cells = tables.facts
+    corrections: tuple[str, ...] = ()
+    if doc.ocr_pages:
+        # A figure from a scanned page is checked by the identities before it is stored; one
+        # read from OCR'd text outside a ruled table has no confidence of its own: 0.
+        scanned = set(doc.ocr_pages)
+        cells = {k: replace(f, confidence=0.0) if f.page in scanned and f.confidence is None else f
+                 for k, f in cells.items()}
+        review = review_ocr(cells, meta.template)
+        cells = review.facts
+        problems += review.problems
+        corrections = tuple(c.message() for c in review.corrections)
+    facts = list(cells.values())
     prose = prose_passages(doc.blocks)
     passages = prose + table_row_passages(facts)
-    findings = identity_findings(tables.facts, meta.template) + prose_findings(tables.facts, prose)
-    problems = list(tables.problems)
+    findings = identity_findings(cells, meta.template) + prose_findings(cells, prose)
     if facts and not any(f.table == tpl.T3 for f in facts):
         problems.append(Problem("没有找到表三（收到和处理政府信息公开申请情况）"))
     return ParsedReport(meta=meta, facts=tuple(facts), passages=tuple(passages),
-                        findings=tuple(findings), problems=tuple(problems))
+                        findings=tuple(findings), problems=tuple(problems),
+                        ocr_pages=doc.ocr_pages, corrections=corrections)
 
 
 def reidentify(store: Store, gazetteer: Gazetteer | None = None) -> int:
@@ -137,6 +152,7 @@ class FileResult:
     superseded: str | None = None  # this copy, a new version, answers instead of that one
     notes: list[str] = field(default_factory=list)  # what the user should know, in English
     seconds: float = 0.0
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (a scan, or a PDF's pages without text)
 
     @property
     def failed(self) -> bool:
@@ -179,10 +195,11 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_report(path: Path, overrides: Overrides, max_bytes: int) -> ParsedReport:
+def read_report(path: Path, overrides: Overrides, max_bytes: int, ocr: OcrOptions = OcrOptions(),
+                pages: PageProgress | None = None) -> ParsedReport:
     """Load and parse one file. Whatever goes wrong becomes an InputError naming the file."""
     try:
-        return parse_document(load(path, max_bytes), overrides)
+        return parse_document(load(path, max_bytes, ocr, pages), overrides)
     except InputError:
         raise
     except RecursionError:
@@ -205,15 +222,20 @@ class Ingestor:
     """The I/O shell: files in, reports stored all or nothing, the index kept in step.
 
     ``crash_hook(step)`` is called at the steps a crash test kills the process at
-    ("after_index", "mid_transaction"); production code passes none.
+    ("after_index", "mid_transaction"); production code passes none. ``ocr`` says how
+    scanned pages are read; ``pages(path, done, total)`` is told as each page of a PDF or
+    image is read (OCR is slow: a progress bar shows pages).
     """
 
     def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000,
-                 crash_hook: CrashHook | None = None):
+                 crash_hook: CrashHook | None = None, ocr: OcrOptions = OcrOptions(),
+                 pages: Callable[[str, int, int], None] | None = None):
         self.store = store
         self.index = index
         self.max_file_bytes = max_file_bytes
         self.crash_hook = crash_hook or (lambda step: None)
+        self.ocr = ocr
+        self.pages = pages
         self._cleaned = False
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
@@ -258,7 +280,8 @@ class Ingestor:
             existing = self.store.report(report_id)
             if existing is not None and _same_overrides(existing, wanted):
                 return self._unchanged(existing, name, started)
-            parsed = read_report(path, wanted, self.max_file_bytes)
+            on_page = (lambda done, total: self.pages(name, done, total)) if self.pages else None
+            parsed = read_report(path, wanted, self.max_file_bytes, self.ocr, on_page)
         except InputError as exc:
             return FileResult(name, "failed", str(exc))
         if not looks_like_report(parsed):
@@ -344,7 +367,7 @@ class Ingestor:
             passages=len(passages), findings=self.store.counts(report_id)["findings"],
             problems=[p.message for p in parsed.problems], unknown=meta.unknown,
             duplicate_of=outcome.duplicate_of, superseded=outcome.superseded, notes=notes,
-            seconds=time.perf_counter() - started)
+            seconds=time.perf_counter() - started, ocr_pages=parsed.ocr_pages)
 
     def _result_from_store(self, record: ReportRecord, status: str, started: float) -> FileResult:
         counts = self.store.counts(record.id)

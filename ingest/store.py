@@ -144,6 +144,10 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT OR IGNORE INTO meta VALUES ('indexed_passages', 0);
     INSERT OR IGNORE INTO meta VALUES ('indexed_words', 0);
     """,
+    # 7: OCR's confidence in a cell read from a scan (NULL: read from a text layer)
+    """
+    ALTER TABLE facts ADD COLUMN confidence REAL;
+    """,
 )
 MAX_SCOPED_RUNS = 32  # more reports than this in a keyword search: one filtered query instead
 IDENTITY_VERSION = 1  # bump when identify() changes what it returns: stored reports are re-identified
@@ -338,9 +342,10 @@ class Store:
                  record.printed_agency or record.agency,
                  IDENTITY_VERSION if identity is not None else record.identity_version))
             db.executemany(
-                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(record.id, f.table, f.row, f.column, f.row_label, f.column_label, f.raw,
-                  f.value, f.unit, f.page, json.dumps(asdict(f.bbox)) if f.bbox else None)
+                  f.value, f.unit, f.page, json.dumps(asdict(f.bbox)) if f.bbox else None,
+                  f.confidence)
                  for f in facts])
             if before_commit:
                 before_commit("mid_transaction")
@@ -839,4 +844,4 @@ def _fact(row: sqlite3.Row) -> Fact:
     bbox = BBox(**json.loads(row["bbox"])) if row["bbox"] else None
     return Fact(table=row["tbl"], row=row["row"], column=row["col"], row_label=row["row_label"],
                 column_label=row["col_label"], raw=row["raw"], value=row["value"],
-                unit=row["unit"], page=row["page"], bbox=bbox)
+                unit=row["unit"], page=row["page"], bbox=bbox, confidence=row["confidence"])
