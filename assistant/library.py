@@ -98,8 +98,11 @@ class ReportLibrary:
     # ------------------------------------------------------------ changing
 
     def add(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
-            progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-        return self.ingestor.ingest(paths, overrides, progress)
+            progress: Callable[[FileResult], None] | None = None,
+            pages: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+        """Ingest files; ``progress`` hears of each file done, ``pages(file, done, total)``
+        of each page read (a scanned page takes seconds)."""
+        return self.ingestor.ingest(paths, overrides, progress, pages)
 
     def delete(self, report_id: str) -> bool:
         return self.ingestor.delete(report_id)

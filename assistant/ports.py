@@ -72,7 +72,8 @@ class ReportWriter(Protocol):
     max_file_bytes: int
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = ...,
-               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]: ...
+               progress: Callable[[FileResult], None] | None = None,
+               pages: Callable[[str, int, int], None] | None = None) -> list[FileResult]: ...
     def delete(self, report_id: str) -> bool: ...
 
 

@@ -43,10 +43,13 @@ UNREADABLE = "?"
 # A one-line cell read with less confidence than this is read again from a crop of its ink,
 # which suits the recogniser better for a lone digit than the page's line box does.
 REREAD_BELOW = 0.98
+# The longest image side OCR reads without shrinking it (a long picture of a whole report).
+MAX_IMAGE_SIDE = 20000
 # Lines the direction model is asked about to decide whether a page is upside down.
 ORIENTATION_SAMPLE = 24
-# An image file that records no resolution is taken to be a page of this long side (A4, inches).
-PAGE_LONG_SIDE_INCHES = 11.69
+# An image file that records no resolution is taken to be this wide (A4's short side, inches;
+# a long screenshot of several pages is as wide as one).
+PAGE_SHORT_SIDE_INCHES = 8.27
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,11 @@ class OcrEngine:
     def __init__(self, threads: int = 0):
         from rapidocr_onnxruntime import RapidOCR
 
-        settings = {"intra_op_num_threads": threads, "inter_op_num_threads": 1} if threads > 0 else {}
+        # The page is read at the resolution it was rendered at (the default shrinks it to 2000
+        # pixels, which loses a table's digits, and a long picture altogether).
+        settings: dict[str, int] = {"max_side_len": MAX_IMAGE_SIDE}
+        if threads > 0:
+            settings.update(intra_op_num_threads=threads, inter_op_num_threads=1)
         self._ocr = RapidOCR(**settings)
         self._lock = threading.Lock()  # one onnxruntime session per model, used by one thread at a time
 
@@ -424,7 +431,7 @@ PageProgress = Callable[[int, int], None]  # (pages read so far, pages to read)
 
 
 def image_dpi(image) -> float:
-    """The image's resolution as recorded in the file; without one, that of an A4 page."""
+    """The image's resolution as recorded in the file; without one, that of A4-wide pages."""
     dpi = image.info.get("dpi")
     try:
         value = float(dpi[0]) if dpi else 0.0
@@ -432,7 +439,7 @@ def image_dpi(image) -> float:
         value = 0.0
     if 30 <= value <= 1200:
         return value
-    return round(max(image.width, image.height) / PAGE_LONG_SIDE_INCHES, 1)
+    return round(min(image.width, image.height) / PAGE_SHORT_SIDE_INCHES, 1)
 
 
 def image_page_size(image) -> tuple[float, float]:

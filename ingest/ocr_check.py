@@ -10,8 +10,9 @@ whether the report adds up):
   group is **corrected** only when exactly one change of a single digit in one OCR
   cell makes every identity of the group hold, and every other identity that cell is
   part of still holds; the correction says which cell, from what to what, and why;
-- otherwise the OCR cells of the group's broken identities are **withheld**: reported
-  and not stored;
+- otherwise the OCR cells of the group's broken identities that no holding identity
+  confirms are **withheld**: reported and not stored (all of the group's cells, when
+  each is confirmed elsewhere and the breaks cannot be placed);
 - a cell that no identity checks (表二) is withheld when OCR was not confident in it.
 
 Nothing is guessed silently: every correction and every withheld cell is a Problem.
@@ -128,7 +129,12 @@ def review_ocr(facts: Mapping[FactKey, Fact], version: str | None) -> OcrReview:
             corrections.append(correction)
             problems.append(Problem(correction.message(), fact.page, fact.raw))
             continue
-        cells = sorted({c for e in group for c in e.cells if c in ocr_cells})
+        # A cell some identity confirms (one that holds) keeps; the others of the broken
+        # identities are what the misreading can be in: withheld. When every cell is
+        # confirmed elsewhere, the broken identities cannot say which: all of theirs go.
+        in_group = sorted({c for e in group for c in e.cells if c in ocr_cells})
+        confirmed = {c for e in equations if e.holds(values) for c in e.cells}
+        cells = [c for c in in_group if c not in confirmed] or in_group
         for cell in cells:
             out.pop(cell, None)
         withheld += cells

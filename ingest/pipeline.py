@@ -99,7 +99,7 @@ def parse_document(doc: Document, overrides: Overrides = Overrides(),
                  for k, f in cells.items()}
         review = review_ocr(cells, meta.template)
         cells = review.facts
-        problems += review.problems
+        problems = list(review.problems) + problems  # what OCR corrected or withheld first
         corrections = tuple(c.message() for c in review.corrections)
     facts = list(cells.values())
     prose = prose_passages(doc.blocks)
@@ -216,6 +216,7 @@ def read_report(path: Path, overrides: Overrides, max_bytes: int, ocr: OcrOption
 
 
 CrashHook = Callable[[str], None]
+PagesOfFile = Callable[[str, int, int], None]  # (file, pages read, pages in it)
 
 
 class Ingestor:
@@ -223,30 +224,29 @@ class Ingestor:
 
     ``crash_hook(step)`` is called at the steps a crash test kills the process at
     ("after_index", "mid_transaction"); production code passes none. ``ocr`` says how
-    scanned pages are read; ``pages(path, done, total)`` is told as each page of a PDF or
-    image is read (OCR is slow: a progress bar shows pages).
+    scanned pages are read. ``pages(path, done, total)``, given to ``ingest``, is told as
+    each page of a PDF or image is read (OCR is slow: a progress bar shows pages).
     """
 
     def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000,
-                 crash_hook: CrashHook | None = None, ocr: OcrOptions = OcrOptions(),
-                 pages: Callable[[str, int, int], None] | None = None):
+                 crash_hook: CrashHook | None = None, ocr: OcrOptions = OcrOptions()):
         self.store = store
         self.index = index
         self.max_file_bytes = max_file_bytes
         self.crash_hook = crash_hook or (lambda step: None)
         self.ocr = ocr
-        self.pages = pages
         self._cleaned = False
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
-               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+               progress: Callable[[FileResult], None] | None = None,
+               pages: PagesOfFile | None = None) -> list[FileResult]:
         results = []
         with self.index.writing():  # one writer at a time for an embedded index
             if not self._cleaned:
                 self.remove_orphans()
                 self._cleaned = True
             for path, explicit in expand_paths(paths):
-                result = self.ingest_file(path, overrides, explicit=explicit)
+                result = self.ingest_file(path, overrides, explicit=explicit, pages=pages)
                 results.append(result)
                 if progress:
                     progress(result)
@@ -267,7 +267,7 @@ class Ingestor:
         return self.index.remove_orphans(owners)
 
     def ingest_file(self, path: Path, overrides: Overrides = Overrides(), *,
-                    explicit: bool = True) -> FileResult:
+                    explicit: bool = True, pages: PagesOfFile | None = None) -> FileResult:
         started = time.perf_counter()
         path = Path(path).resolve()
         name = str(path)
@@ -280,7 +280,7 @@ class Ingestor:
             existing = self.store.report(report_id)
             if existing is not None and _same_overrides(existing, wanted):
                 return self._unchanged(existing, name, started)
-            on_page = (lambda done, total: self.pages(name, done, total)) if self.pages else None
+            on_page = (lambda done, total: pages(name, done, total)) if pages else None
             parsed = read_report(path, wanted, self.max_file_bytes, self.ocr, on_page)
         except InputError as exc:
             return FileResult(name, "failed", str(exc))
