@@ -31,6 +31,9 @@ class Distortion:
     blur: float = 0.0  # Gaussian radius in pixels (a soft scan)
 
 
+# What the tests and the speed benchmark scan with: a slightly turned, grainy, compressed page.
+SKEWED_SCAN = Distortion("scan", rotate_deg=1.2, noise=10.0, jpeg_quality=60)
+
 DISTORTIONS: tuple[Distortion, ...] = (
     Distortion("clean"),
     Distortion("noise", noise=18.0),

@@ -35,8 +35,10 @@ OcrMode = Literal["auto", "off"]
 DEFAULT_DPI = 200
 # A PDF page with fewer characters in its text layer than this is read by OCR.
 MIN_TEXT_LAYER_CHARS = 10
-# A cell is inked when it holds a component at least this tall (a speck of noise is not).
+# A cell is inked when it holds a component at least this tall (a speck of noise is not);
+# a mark at least this long belongs to its text (a minus sign, a decimal point's digit).
 MIN_GLYPH_PT = 4.0
+MIN_MARK_PT = 1.5
 # The text a cell gets when it has ink that OCR cannot read: not a value, so its row is
 # reported and not stored, never stored as blank.
 UNREADABLE = "?"
@@ -332,6 +334,9 @@ def _cell_texts(table: g.TableGrid, items: Sequence[tuple[OcrLine, g.GridCell]],
         texts[key] = "\n".join(line.text for line in stack_lines(lines))
         confidences[key] = min(line.confidence for line in lines)
     cells = {(c.row, c.col): c for c in table.cells}
+    for key, cell in cells.items():
+        if key not in texts and not has_glyph(ink, cell.box, dpi):
+            confidences[key] = 1.0  # blank: nothing the size of a character in it
     doubtful = [key for key, text in texts.items()
                 if confidences[key] < REREAD_BELOW and "\n" not in text]
     pad = g.pt_to_px(1.5, dpi)
@@ -346,7 +351,7 @@ def _cell_texts(table: g.TableGrid, items: Sequence[tuple[OcrLine, g.GridCell]],
             # Two readings disagree: the surer one, with the doubt of the other.
             texts[key], confidences[key] = text, min(confidences[key], score)
     # Ink that OCR found no line in: read the cell alone; what still has no text is unreadable.
-    missing = [c for c in table.cells if (c.row, c.col) not in texts and has_glyph(ink, c.box, dpi)]
+    missing = [c for c in table.cells if (c.row, c.col) not in texts and (c.row, c.col) not in confidences]
     crops = [_crop(rgb, glyph_box(ink, c.box, dpi), pad=g.pt_to_px(1.5, dpi)) for c in missing]
     for cell, (text, score) in zip(missing, ocr.read(crops)):
         key = (cell.row, cell.col)
@@ -398,7 +403,8 @@ def _inner(box: g.Box, dpi: float) -> g.Box:
     return g.Box(box.x0 + inset, box.top + inset, box.x1 - inset, box.bottom - inset)
 
 
-def _glyph_components(ink: np.ndarray, box: g.Box, dpi: float) -> list[tuple[int, int, int, int]]:
+def _ink_components(ink: np.ndarray, box: g.Box, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Boxes of the marks inside the cell larger than a speck of noise (a minus sign is one)."""
     import cv2
 
     inner = _inner(box, dpi)
@@ -407,17 +413,20 @@ def _glyph_components(ink: np.ndarray, box: g.Box, dpi: float) -> list[tuple[int
     if region.size == 0:
         return []
     count, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-    tall = g.pt_to_px(MIN_GLYPH_PT, dpi)
-    return [(x0 + x, top + y, x0 + x + w, top + y + h) for x, y, w, h, _ in stats[1:count] if h >= tall]
+    speck = g.pt_to_px(MIN_MARK_PT, dpi)
+    return [(x0 + x, top + y, x0 + x + w, top + y + h) for x, y, w, h, _ in stats[1:count]
+            if max(w, h) >= speck]
 
 
 def has_glyph(ink: np.ndarray, box: g.Box, dpi: float) -> bool:
     """Whether the cell holds something the size of a character (not a speck of noise)."""
-    return bool(_glyph_components(ink, box, dpi))
+    tall = g.pt_to_px(MIN_GLYPH_PT, dpi)
+    return any(bottom - top >= tall for _, top, _, bottom in _ink_components(ink, box, dpi))
 
 
 def glyph_box(ink: np.ndarray, box: g.Box, dpi: float) -> g.Box:
-    parts = _glyph_components(ink, box, dpi)
+    """The box around every mark in the cell: characters, and signs and points beside them."""
+    parts = _ink_components(ink, box, dpi)
     if not parts:
         return _inner(box, dpi)
     return g.Box(min(p[0] for p in parts), min(p[1] for p in parts),
