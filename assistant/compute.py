@@ -495,7 +495,7 @@ def consistency_findings(store: FactStore, only: set[str] | None = None) -> list
 
 
 FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
-               "value", "unit", "source_file", "page", "label", "label_en"]
+               "value", "unit", "source_file", "page", "label", "label_en", "ocr_confidence"]
 
 
 def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None = None,
@@ -513,5 +513,7 @@ def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None =
             "source_file": record.source_file, "page": fact.page,
             "label": tpl.cell_label(fact.table, fact.row, fact.column),
             "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
+            # read from a scan: OCR's confidence in the cell; from a text layer: empty
+            "ocr_confidence": None if fact.confidence is None else round(fact.confidence, 3),
             "bbox": dataclasses.asdict(fact.bbox) if fact.bbox else None})
     return rows
