@@ -86,8 +86,7 @@ def load_pdf(path: Path, ocr: OcrOptions = OcrOptions(), pages: PageProgress | N
                     if ocr.enabled and len(page.chars) < MIN_TEXT_LAYER_CHARS:
                         page_blocks, table_id = _ocr_pdf_page(path, page, number, table_id, ocr)
                         scanned.append(number)
-                        chars += sum(len(b.text) + sum(len(c.text or "") for c in b.cells)
-                                     for b in page_blocks)
+                        chars += _text_chars(page_blocks)
                     else:
                         page_blocks, table_id, page_chars = _pdf_page_blocks(page, number, table_id)
                         chars += page_chars
@@ -116,6 +115,10 @@ def load_pdf(path: Path, ocr: OcrOptions = OcrOptions(), pages: PageProgress | N
                                "(ingest.ocr: off in config.yaml); set ingest.ocr: auto to read it")
     return Document(path=name, kind="pdf", blocks=tuple(blocks), page_count=page_count,
                     title_hint="", meta=meta, ocr_pages=tuple(scanned))
+
+
+def _text_chars(blocks: list[Block]) -> int:
+    return sum(len(b.text) + sum(len(c.text or "") for c in b.cells) for b in blocks)
 
 
 def _ocr_pdf_page(path: Path, page, number: int, table_id: int, ocr: OcrOptions) -> tuple[list[Block], int]:
@@ -162,7 +165,7 @@ def load_image(path: Path, ocr: OcrOptions = OcrOptions(), pages: PageProgress |
         table_id += read.tables
         if pages:
             pages(number, len(frames))
-    if sum(len(b.text) + sum(len(c.text or "") for c in b.cells) for b in blocks) < 20:
+    if _text_chars(blocks) < 20:
         raise InputError(name, "OCR found no text in the image (a blank or unreadable scan)")
     return Document(path=name, kind="image", blocks=tuple(blocks), page_count=len(frames),
                     ocr_pages=tuple(range(1, len(frames) + 1)))

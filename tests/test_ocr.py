@@ -111,13 +111,17 @@ def test_an_image_file_is_a_report_of_its_own(scanned):
     assert len(stored) >= len(truth) - 7, sorted(set(truth) - set(stored))
 
 
-def test_progress_counts_pages_and_the_summary_says_what_was_ocrd(scanned):
-    from ui.cli import _summary_line
+def test_progress_counts_pages_and_the_summary_says_what_was_ocrd(scanned, capsys):
+    from ui.cli import _print_totals, _summary_line
+    from ui.handlers import format_results
 
     scan = str(Path(scanned["scan"]).resolve())
     assert [(d, t) for f, d, t in scanned["pages"] if f == scan] == [(1, 3), (2, 3), (3, 3)]
     assert "(OCR: pages 1-3)" in _summary_line(scanned["results"]["scan"])
     assert "(OCR: page 3)" in _summary_line(scanned["results"]["mixed"])
+    _print_totals(list(scanned["results"].values()), as_json=False)
+    assert "OCR: 4 scanned pages in 2 files: scan.pdf, mixed.pdf" in capsys.readouterr().err
+    assert "1 页经 OCR 识别" in format_results([scanned["results"]["mixed"]])
 
 
 def _rotated(box: BBox, degrees: float, size: tuple[float, float]) -> tuple[float, float]:
