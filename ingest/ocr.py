@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from . import grid as g
+from .cells import is_value
 from .models import BBox, Block, Cell
 from .text import normalize_text
 
@@ -347,8 +348,9 @@ def _cell_texts(table: g.TableGrid, items: Sequence[tuple[OcrLine, g.GridCell]],
             continue
         if _compact(text) == _compact(texts[key]):
             confidences[key] = max(confidences[key], score)
-        elif score > confidences[key]:
-            # Two readings disagree: the surer one, with the doubt of the other.
+        elif (is_value(text), score) > (is_value(texts[key]), confidences[key]):
+            # Two readings disagree: the one that reads as a cell value (a lone 0 cropped
+            # tight can look like 。), else the surer one; with the doubt of the other.
             texts[key], confidences[key] = text, min(confidences[key], score)
     # Ink that OCR found no line in: read the cell alone; what still has no text is unreadable.
     missing = [c for c in table.cells if (c.row, c.col) not in texts and (c.row, c.col) not in confidences]
