@@ -505,7 +505,7 @@ def cell_citation(source_file: str, report_id: str, agency: str | None, year: in
 
 
 FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_label", "column_label", "raw",
-               "value", "unit", "source_file", "page", "label", "label_en"]
+               "value", "unit", "source_file", "page", "label", "label_en", "ocr_confidence"]
 
 
 def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None = None,
@@ -525,6 +525,8 @@ def fact_rows(store: FactStore, *, agency: str | None = None, year: int | None =
             "source_file": record.source_file, "page": fact.page,
             "label": tpl.cell_label(fact.table, fact.row, fact.column),
             "label_en": tpl.cell_label_en(fact.table, fact.row, fact.column),
+            # read from a scan: OCR's confidence in the cell; from a text layer: empty
+            "ocr_confidence": None if fact.confidence is None else round(fact.confidence, 3),
             "bbox": dataclasses.asdict(fact.bbox) if fact.bbox else None,
             "report_id": record.id, "agency_id": record.agency_id,
             "citation": cell_citation(record.source_file, record.id, record.agency, record.year, fact).to_dict()})

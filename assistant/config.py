@@ -41,6 +41,10 @@ class IngestConfig(_Section):
     max_file_mb: float = Field(50, gt=0, description="Files larger than this are refused.")
     workers: int | None = Field(None, gt=0, description="Processes that read and embed files at "
                                                         "once; empty: one per core.")
+    ocr: Literal["auto", "off"] = Field(
+        "auto", description="auto: OCR the pages without a text layer and image files; off: refuse them.")
+    ocr_dpi: int = Field(200, ge=72, le=600, description="Resolution a scanned PDF page is rendered at for OCR.")
+    ocr_threads: int = Field(0, ge=0, description="OCR threads (onnxruntime); 0: all cores.")
 
 
 class StoreConfig(_Section):

@@ -12,6 +12,7 @@ from ingest.index import (
     file_lock,
     make_chroma_client,
 )
+from ingest.ocr import OcrOptions
 from ingest.pipeline import Ingestor, reidentify
 from ingest.store import Store
 from ingest.workers import available_cores
@@ -59,9 +60,10 @@ def make_index(config: Config, embedding=None) -> PassageIndex:
 
 def make_ingestor(config: Config, store: Store | None = None,
                   index: PassageIndex | None = None) -> Ingestor:
+    ocr = OcrOptions(config.ingest.ocr, config.ingest.ocr_dpi, config.ingest.ocr_threads)
     return Ingestor(store or make_store(config), index or make_index(config),
                     max_file_bytes=int(config.ingest.max_file_mb * 1_000_000),
-                    workers=config.ingest.workers or available_cores())
+                    workers=config.ingest.workers or available_cores(), ocr=ocr)
 
 
 def make_assistant(config: Config, store: Store | None = None, index: PassageIndex | None = None,

@@ -120,9 +120,12 @@ class ReportLibrary:
 
     def add(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
             progress: Callable[[FileResult], None] | None = None,
-            workers: int | None = None) -> list[FileResult]:
-        """Ingest files and folders; ``workers`` processes read them (default: ingest.workers)."""
-        return self.ingestor.ingest(paths, overrides, progress, workers=workers)
+            workers: int | None = None,
+            pages: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+        """Ingest files and folders; ``workers`` processes read them (default: ingest.workers);
+        ``progress`` hears of each file done, ``pages(file, done, total)`` of each page read
+        in this process (a scanned page takes seconds)."""
+        return self.ingestor.ingest(paths, overrides, progress, workers=workers, pages=pages)
 
     def delete(self, report_id: str) -> bool:
         return self.ingestor.delete(report_id)

@@ -76,7 +76,8 @@ class ReportWriter(Protocol):
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = ...,
                progress: Callable[[FileResult], None] | None = None,
-               workers: int | None = None) -> list[FileResult]: ...
+               workers: int | None = None,
+               pages: Callable[[str, int, int], None] | None = None) -> list[FileResult]: ...
     def delete(self, report_id: str) -> bool: ...
 
 

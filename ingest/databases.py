@@ -115,6 +115,10 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     INSERT OR IGNORE INTO meta VALUES ('indexed_passages', 0);
     INSERT OR IGNORE INTO meta VALUES ('indexed_words', 0);
     """,
+    # 7: OCR's confidence in a cell read from a scan (NULL: read from a text layer)
+    """
+    ALTER TABLE facts ADD COLUMN confidence REAL;
+    """,
 )
 
 # Ordered migrations of a PostgreSQL store. It started at the SQLite store's sixth schema,
@@ -193,6 +197,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS passage_terms_search ON passage_terms USING GIN (terms);
     CREATE INDEX IF NOT EXISTS passage_terms_report ON passage_terms(report_id);
     CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs BIGINT NOT NULL);
+    """,
+    # 2: OCR's confidence in a cell read from a scan (NULL: read from a text layer)
+    """
+    ALTER TABLE facts ADD COLUMN IF NOT EXISTS confidence DOUBLE PRECISION;
     """,
 )
 

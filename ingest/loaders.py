@@ -13,10 +13,13 @@ from pathlib import Path
 
 from .errors import InputError, UnsupportedFile
 from .models import BBox, Block, Cell, Document
+from .ocr import MIN_TEXT_LAYER_CHARS, OcrOptions, PageProgress
 from .text import normalize_text
 
 SUPPORTED_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx",
-                      ".txt": "text", ".md": "text", ".markdown": "text"}
+                      ".txt": "text", ".md": "text", ".markdown": "text",
+                      ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
+                      ".tiff": "image"}
 
 for _noisy in ("pdfminer", "pdfplumber"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
@@ -45,16 +48,25 @@ def check_file(path: Path, max_bytes: int) -> str:
     return kind
 
 
-def load(path: Path, max_bytes: int = 50_000_000) -> Document:
+def load(path: Path, max_bytes: int = 50_000_000, ocr: OcrOptions = OcrOptions(),
+         pages: PageProgress | None = None) -> Document:
+    """The file as a Document. ``ocr`` says whether and how scanned pages are read;
+    ``pages(done, total)`` is told as each page of a PDF or image is read."""
     kind = check_file(path, max_bytes)
-    loader = {"pdf": load_pdf, "html": load_html, "docx": load_docx, "text": load_text}[kind]
+    if kind == "pdf":
+        return load_pdf(path, ocr, pages)
+    if kind == "image":
+        return load_image(path, ocr, pages)
+    loader = {"html": load_html, "docx": load_docx, "text": load_text}[kind]
     return loader(path)
 
 
 # ------------------------------------------------------------------------ PDF
 
 
-def load_pdf(path: Path) -> Document:
+def load_pdf(path: Path, ocr: OcrOptions = OcrOptions(), pages: PageProgress | None = None) -> Document:
+    """Text layer and tables by pdfplumber; with OCR on, a page without a text layer is
+    rendered (pypdfium2, at ``ocr.dpi``) and read from its image."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -68,12 +80,20 @@ def load_pdf(path: Path) -> Document:
                 blocks: list[Block] = []
                 table_id = 0
                 chars = 0
-                for number, page in enumerate(pdf.pages, start=1):
-                    page_blocks, table_id, page_chars = _pdf_page_blocks(page, number, table_id)
-                    blocks.extend(page_blocks)
-                    chars += page_chars
-                meta = {k: str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+                scanned: list[int] = []
                 page_count = len(pdf.pages)
+                for number, page in enumerate(pdf.pages, start=1):
+                    if ocr.enabled and len(page.chars) < MIN_TEXT_LAYER_CHARS:
+                        page_blocks, table_id = _ocr_pdf_page(path, page, number, table_id, ocr)
+                        scanned.append(number)
+                        chars += _text_chars(page_blocks)
+                    else:
+                        page_blocks, table_id, page_chars = _pdf_page_blocks(page, number, table_id)
+                        chars += page_chars
+                    blocks.extend(page_blocks)
+                    if pages:
+                        pages(number, page_count)
+                meta = {k: str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise InputError(name, "the PDF is encrypted (password protected); "
                                "save an unprotected copy and ingest that") from None
@@ -87,11 +107,68 @@ def load_pdf(path: Path) -> Document:
         raise InputError(name, f"the PDF is corrupt or unreadable ({_short(exc)})") from None
     if page_count == 0:
         raise InputError(name, "the PDF has no pages")
+    if chars < 20 and scanned:
+        raise InputError(name, f"OCR found no text on the {len(scanned)} scanned page(s) "
+                               "(blank pages, or a scan too faint to read)")
     if chars < 20:
-        raise InputError(name, "the PDF has no text layer (scanned images only); "
-                               "run OCR on it first, then ingest the result")
+        raise InputError(name, "the PDF has no text layer (scanned images only) and OCR is off "
+                               "(ingest.ocr: off in config.yaml); set ingest.ocr: auto to read it")
     return Document(path=name, kind="pdf", blocks=tuple(blocks), page_count=page_count,
-                    title_hint="", meta=meta)
+                    title_hint="", meta=meta, ocr_pages=tuple(scanned))
+
+
+def _text_chars(blocks: list[Block]) -> int:
+    return sum(len(b.text) + sum(len(c.text or "") for c in b.cells) for b in blocks)
+
+
+def _ocr_pdf_page(path: Path, page, number: int, table_id: int, ocr: OcrOptions) -> tuple[list[Block], int]:
+    """A page without a text layer, rendered and read by OCR; boxes in the page's points."""
+    import pypdfium2
+
+    from .ocr import engine, read_page
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        image = document[number - 1].render(scale=ocr.dpi / 72.0).to_pil()
+    finally:
+        document.close()
+    read = read_page(image, number, page_size=(float(page.width), float(page.height)),
+                     ocr=engine(ocr.threads), dpi=ocr.dpi, first_table_id=table_id)
+    return list(read.blocks), table_id + read.tables
+
+
+# ----------------------------------------------------------------------- images
+
+
+def load_image(path: Path, ocr: OcrOptions = OcrOptions(), pages: PageProgress | None = None) -> Document:
+    """A scanned page as an image file (PNG, JPEG, TIFF; a multi-page TIFF is one page a
+    frame), read by OCR. Boxes are in points of the image at its resolution."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from .ocr import engine, image_dpi, image_page_size, read_page
+
+    name = str(path)
+    if not ocr.enabled:
+        raise InputError(name, "an image can only be read by OCR, and OCR is off "
+                               "(ingest.ocr: off in config.yaml); set ingest.ocr: auto to read it")
+    try:
+        image = Image.open(path)
+        frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(name, f"the image is corrupt or not an image ({_short(exc)})") from None
+    blocks: list[Block] = []
+    table_id = 0
+    for number, frame in enumerate(frames, start=1):
+        read = read_page(frame, number, page_size=image_page_size(frame), ocr=engine(ocr.threads),
+                         dpi=image_dpi(frame), first_table_id=table_id)
+        blocks.extend(read.blocks)
+        table_id += read.tables
+        if pages:
+            pages(number, len(frames))
+    if _text_chars(blocks) < 20:
+        raise InputError(name, "OCR found no text in the image (a blank or unreadable scan)")
+    return Document(path=name, kind="image", blocks=tuple(blocks), page_count=len(frames),
+                    ocr_pages=tuple(range(1, len(frames) + 1)))
 
 
 def _short(exc: object) -> str:

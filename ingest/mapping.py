@@ -84,7 +84,7 @@ def _fact(table: str, row: tpl.Row, column: str, cell: Cell, page: int | None,
     unit = value.unit or col.unit
     return Fact(table=table, row=row.key, column=column, row_label=row_label,
                 column_label=column_label or col.zh, raw=value.raw, value=value.value, unit=unit,
-                page=page, bbox=cell.bbox)
+                page=page, bbox=cell.bbox, confidence=cell.confidence)
 
 
 class TemplateMapper:

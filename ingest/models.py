@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SourceKind = Literal["pdf", "html", "docx", "text"]
+SourceKind = Literal["pdf", "html", "docx", "text", "image"]
 
 
 @dataclass(frozen=True)
 class BBox:
-    """A rectangle on a PDF page in points, origin top-left (pdfplumber's convention)."""
+    """A rectangle on a page in points, origin top-left (pdfplumber's convention); on a scan,
+    the page as scanned (an image file's page is its pixels at its resolution)."""
 
     x0: float
     top: float
@@ -32,6 +33,7 @@ class BBox:
 class Cell:
     text: str | None  # None: covered by a merged cell
     bbox: BBox | None = None
+    confidence: float | None = None  # OCR's confidence in the text (0..1); None: a text layer
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Document:
     page_count: int
     title_hint: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (no text layer)
 
 
 # ---------------------------------------------------------------- parse output
@@ -73,6 +76,7 @@ class Fact:
     unit: str
     page: int | None = None
     bbox: BBox | None = None
+    confidence: float | None = None  # OCR's confidence in the cell; None: read from a text layer
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ class ParsedReport:
     passages: tuple[Passage, ...]
     findings: tuple[Finding, ...]
     problems: tuple[Problem, ...]
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
+    corrections: tuple[str, ...] = ()  # OCR cells corrected by the identities, one line each
 
 
 # ---------------------------------------------------------------- citations

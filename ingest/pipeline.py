@@ -20,6 +20,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from . import template as tpl
@@ -30,10 +31,12 @@ from .gazetteer import Gazetteer
 from .loaders import SUPPORTED_SUFFIXES, check_file, load
 from .mapping import map_tables
 from .models import Document, ParsedReport, Problem, ReportMeta, ReportRecord, StoredPassage
+from .ocr import OcrOptions, PageProgress
+from .ocr_check import review_ocr
 from .passages import prose_passages, table_row_passages
 from .recognize import recognize, short_names
 from .store import Store
-from .workers import EmbeddingRecipe, ReadingPool
+from .workers import EmbeddingRecipe, ReadingPool, available_cores
 
 SIDECAR_SUFFIX = ".xxgk.json"
 
@@ -87,15 +90,28 @@ def parse_document(doc: Document, overrides: Overrides = Overrides(),
                    gazetteer: Gazetteer | None = None) -> ParsedReport:
     meta = identify_agency(apply_overrides(recognize(doc), overrides), doc, gazetteer or Gazetteer.load())
     tables = map_tables(doc.blocks, meta.template)
-    facts = list(tables.facts.values())
+    problems = list(tables.problems)
+    cells = tables.facts
+    corrections: tuple[str, ...] = ()
+    if doc.ocr_pages:
+        # A figure from a scanned page is checked by the identities before it is stored; one
+        # read from OCR'd text outside a ruled table has no confidence of its own: 0.
+        scanned = set(doc.ocr_pages)
+        cells = {k: replace(f, confidence=0.0) if f.page in scanned and f.confidence is None else f
+                 for k, f in cells.items()}
+        review = review_ocr(cells, meta.template)
+        cells = review.facts
+        problems = list(review.problems) + problems  # what OCR corrected or withheld first
+        corrections = tuple(c.message() for c in review.corrections)
+    facts = list(cells.values())
     prose = prose_passages(doc.blocks)
     passages = prose + table_row_passages(facts)
-    findings = identity_findings(tables.facts, meta.template) + prose_findings(tables.facts, prose)
-    problems = list(tables.problems)
+    findings = identity_findings(cells, meta.template) + prose_findings(cells, prose)
     if facts and not any(f.table == tpl.T3 for f in facts):
         problems.append(Problem("没有找到表三（收到和处理政府信息公开申请情况）"))
     return ParsedReport(meta=meta, facts=tuple(facts), passages=tuple(passages),
-                        findings=tuple(findings), problems=tuple(problems))
+                        findings=tuple(findings), problems=tuple(problems),
+                        ocr_pages=doc.ocr_pages, corrections=corrections)
 
 
 def reidentify(store: Store, gazetteer: Gazetteer | None = None) -> int:
@@ -138,6 +154,7 @@ class FileResult:
     superseded: str | None = None  # this copy, a new version, answers instead of that one
     notes: list[str] = field(default_factory=list)  # what the user should know, in English
     seconds: float = 0.0
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (a scan, or a PDF's pages without text)
 
     @property
     def failed(self) -> bool:
@@ -180,10 +197,11 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_report(path: Path, overrides: Overrides, max_bytes: int) -> ParsedReport:
+def read_report(path: Path, overrides: Overrides, max_bytes: int, ocr: OcrOptions = OcrOptions(),
+                pages: PageProgress | None = None) -> ParsedReport:
     """Load and parse one file. Whatever goes wrong becomes an InputError naming the file."""
     try:
-        return parse_document(load(path, max_bytes), overrides)
+        return parse_document(load(path, max_bytes, ocr, pages), overrides)
     except InputError:
         raise
     except RecursionError:
@@ -200,6 +218,7 @@ def read_report(path: Path, overrides: Overrides, max_bytes: int) -> ParsedRepor
 
 
 CrashHook = Callable[[str], None]
+PagesOfFile = Callable[[str, int, int], None]  # (file, pages read, pages in it)
 
 
 @dataclass(frozen=True)
@@ -221,23 +240,28 @@ class Ingestor:
     """The I/O shell: files in, reports stored all or nothing, the index kept in step.
 
     ``crash_hook(step)`` is called at the steps a crash test kills the process at
-    ("after_index", "mid_transaction"); production code passes none.
+    ("after_index", "mid_transaction"); production code passes none. ``ocr`` says how
+    scanned pages are read. ``pages(path, done, total)``, given to ``ingest``, is told as
+    each page of a PDF or image is read (OCR is slow: a progress bar shows pages).
     """
 
     def __init__(self, store: Store, index, max_file_bytes: int = 50_000_000,
-                 crash_hook: CrashHook | None = None, workers: int = 1):
+                 crash_hook: CrashHook | None = None, workers: int = 1,
+                 ocr: OcrOptions = OcrOptions()):
         self.store = store
         self.index = index
         self.max_file_bytes = max_file_bytes
         self.crash_hook = crash_hook or (lambda step: None)
         self.workers = workers
+        self.ocr = ocr
         self._cleaned = False
 
     def ingest(self, paths: Iterable[Path], overrides: Overrides = Overrides(),
                progress: Callable[[FileResult], None] | None = None,
-               workers: int | None = None) -> list[FileResult]:
+               workers: int | None = None, pages: PagesOfFile | None = None) -> list[FileResult]:
         """Ingest files and folders; ``workers`` processes read and embed them (default: the
-        Ingestor's), while this process writes each report, in the order given."""
+        Ingestor's), while this process writes each report, in the order given.
+        ``pages(file, done, total)`` hears of each page read in this process."""
         with self.index.writing():  # one writer at a time for an embedded index
             if not self._cleaned:
                 self.remove_orphans()
@@ -248,7 +272,7 @@ class Ingestor:
                 return self._ingest_in_workers(files, overrides, progress, workers)
             results = []
             for path, explicit in files:
-                result = self.ingest_file(path, overrides, explicit=explicit)
+                result = self.ingest_file(path, overrides, explicit=explicit, pages=pages)
                 results.append(result)
                 if progress:
                     progress(result)
@@ -261,8 +285,10 @@ class Ingestor:
         outcomes = iter(())
         if reads:
             workers = min(workers, len(reads))
-            pool = ReadingPool(workers, EmbeddingRecipe.of(self.index.embedding, workers), read_report,
-                               self.max_file_bytes)
+            # workers tell no page progress: a file's result is their progress
+            ocr = self.ocr if self.ocr.threads else replace(self.ocr, threads=max(1, available_cores() // workers))
+            pool = ReadingPool(workers, EmbeddingRecipe.of(self.index.embedding, workers),
+                               partial(read_report, ocr=ocr), self.max_file_bytes)
             outcomes = pool.read([(job.path, job.overrides) for job in reads])
         results = []
         for job in triaged:
@@ -297,12 +323,13 @@ class Ingestor:
         return ({report_id: record.index_key} if record else {}), live
 
     def ingest_file(self, path: Path, overrides: Overrides = Overrides(), *,
-                    explicit: bool = True) -> FileResult:
+                    explicit: bool = True, pages: PagesOfFile | None = None) -> FileResult:
         job = self._triage(path, overrides, explicit)
         if isinstance(job, FileResult):
             return job
+        on_page = (lambda done, total: pages(job.name, done, total)) if pages else None
         try:
-            parsed = read_report(job.path, job.overrides, self.max_file_bytes)
+            parsed = read_report(job.path, job.overrides, self.max_file_bytes, self.ocr, on_page)
         except InputError as exc:
             return FileResult(job.name, "failed", str(exc))
         return self._store_parsed(job, parsed)
@@ -415,7 +442,7 @@ class Ingestor:
             passages=len(passages), findings=self.store.counts(report_id)["findings"],
             problems=[p.message for p in parsed.problems], unknown=meta.unknown,
             duplicate_of=outcome.duplicate_of, superseded=outcome.superseded, notes=notes,
-            seconds=time.perf_counter() - started)
+            seconds=time.perf_counter() - started, ocr_pages=parsed.ocr_pages)
 
     def _result_from_store(self, record: ReportRecord, status: str, started: float) -> FileResult:
         counts = self.store.counts(record.id)

@@ -201,9 +201,11 @@ class Store:
                  record.printed_agency or record.agency,
                  IDENTITY_VERSION if identity is not None else record.identity_version))
             db.executemany(
-                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO facts (report_id, tbl, row, col, row_label, col_label, raw, value, unit, "
+                "page, bbox, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(record.id, f.table, f.row, f.column, f.row_label, f.column_label, f.raw,
-                  f.value, f.unit, f.page, json.dumps(asdict(f.bbox)) if f.bbox else None)
+                  f.value, f.unit, f.page, json.dumps(asdict(f.bbox)) if f.bbox else None,
+                  f.confidence)
                  for f in facts])
             if before_commit:
                 before_commit("mid_transaction")
@@ -714,4 +716,4 @@ def _fact(row) -> Fact:
     bbox = BBox(**json.loads(row["bbox"])) if row["bbox"] else None
     return Fact(table=row["tbl"], row=row["row"], column=row["col"], row_label=row["row_label"],
                 column_label=row["col_label"], raw=row["raw"], value=row["value"],
-                unit=row["unit"], page=row["page"], bbox=bbox)
+                unit=row["unit"], page=row["page"], bbox=bbox, confidence=row["confidence"])

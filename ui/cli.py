@@ -278,22 +278,33 @@ def cmd_ingest(args, config: Config) -> int:
     if not args.no_progress and not args.json and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(unit="file", desc="ingest", file=sys.stderr)
+        bar = tqdm(unit="page", desc="ingest", file=sys.stderr)
 
     live = bar is None and not args.json
 
+    paged: set[str] = set()
+
     def progress(result: FileResult) -> None:
         if bar is not None:
-            bar.update(1)
+            if result.path not in paged:  # read by a worker process, which tells no pages
+                bar.update(result.pages)
             bar.set_postfix_str(Path(result.path).name[:30])
         elif live:
             print(_summary_line(result), flush=True)
+
+    def pages(path: str, done: int, total: int) -> None:
+        # The bar counts pages: a scanned page takes seconds, a file of text a moment.
+        if bar is not None:
+            paged.add(path)
+            bar.update(1)
+            bar.set_postfix_str(f"{Path(path).name[:30]} {done}/{total}")
 
     for result in results:  # the missing paths
         progress(result)
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", "give at least 1 worker")
-    results += library.add([p for p in args.paths if p.exists()], overrides, progress, workers=args.workers)
+    results += library.add([p for p in args.paths if p.exists()], overrides, progress,
+                           workers=args.workers, pages=pages)
     if bar is not None:
         bar.close()
         for result in results:
@@ -313,8 +324,9 @@ def _summary_line(r: FileResult) -> str:
         unknown = (f"  ! not recognised: {', '.join(r.unknown)} — supply with --agency/--year/"
                    f"--template or a {Path(r.path).name}.xxgk.json sidecar")
     pages = r.pages if r.pages else "-"
+    ocr = f" (OCR: {_page_list(r.ocr_pages)})" if r.ocr_pages else ""
     line = (f"{r.status.upper():9} {r.path}: {r.agency or '?'} · {r.year or '?'} · "
-            f"template {r.template or '?'} · pages {pages} · facts {r.facts} · "
+            f"template {r.template or '?'} · pages {pages}{ocr} · facts {r.facts} · "
             f"findings {r.findings} · problems {len(r.problems)}{unknown}")
     for note in r.notes:
         line += f"\n          note: {note}"
@@ -325,12 +337,28 @@ def _summary_line(r: FileResult) -> str:
     return line
 
 
+def _page_list(pages: tuple[int, ...]) -> str:
+    """1, 2, 3, 5 -> 'pages 1-3, 5'."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"page{'s' if len(pages) > 1 else ''} {text}"
+
+
 def _print_totals(results: list[FileResult], as_json: bool) -> None:
     if as_json:
         return
     counts = {s: sum(1 for r in results if r.status == s)
               for s in ("ingested", "unchanged", "repaired", "skipped", "failed")}
     print(" · ".join(f"{n} {s}" for s, n in counts.items() if n or s != "repaired"), file=sys.stderr)
+    scanned = [r for r in results if r.ocr_pages]
+    if scanned:
+        print(f"OCR: {sum(len(r.ocr_pages) for r in scanned)} scanned pages in {len(scanned)} files: "
+              + ", ".join(Path(r.path).name for r in scanned), file=sys.stderr)
 
 
 def cmd_reports(args, config: Config) -> int:

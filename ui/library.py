@@ -95,16 +95,17 @@ class Library:
             for n, (i, path) in enumerate(accepted):
                 if progress is not None:
                     progress(n / len(accepted), desc=f"正在入库 {path.name}（{n + 1}/{len(accepted)}）")
-                results[i] = self._add_one(path, overrides)
+                results[i] = self._add_one(path, overrides, _page_progress(progress, path.name, n,
+                                                                           len(accepted)))
             if progress is not None and accepted:
                 progress(1.0, desc="完成")
         return [results[i] for i in range(len(paths))]
 
-    def _add_one(self, path: Path, overrides: Overrides) -> FileResult:
+    def _add_one(self, path: Path, overrides: Overrides, pages=None) -> FileResult:
         """One file of an upload: whatever goes wrong is this file's result, and its copy goes."""
         kept = self._keep(path)
         try:
-            result = self.service.add([kept], overrides)[0]
+            result = self.service.add([kept], overrides, pages=pages)[0]
         except XxgkError as exc:
             result = FileResult(str(kept), "failed", f"{path.name}: {exc}")
         except Exception as exc:  # never lose the rest of the upload to one file
@@ -203,3 +204,15 @@ def display_reason(result: FileResult) -> str:
 
 def suffixes_text(suffixes: Sequence[str] | None = None) -> str:
     return " ".join(s.lstrip(".").upper() for s in (suffixes or Library.supported_suffixes()))
+
+
+def _page_progress(progress: Progress | None, name: str, n: int, files: int):
+    """The upload's bar moves with the pages of file ``n`` (a scan is read page by page)."""
+    if progress is None:
+        return None
+
+    def pages(_path: str, done: int, total: int) -> None:
+        progress((n + done / max(total, 1)) / files,
+                 desc=f"正在入库 {name}（{n + 1}/{files}）第 {done}/{total} 页")
+
+    return pages

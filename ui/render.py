@@ -53,6 +53,34 @@ def render_page(pdf_path: str | Path, page: int, *, bbox: BBox | None = None, qu
     return out
 
 
+def render_image_page(image_path: str | Path, page: int, *, bbox: BBox | None = None,
+                      resolution: int = RESOLUTION) -> Image.Image:
+    """Page ``page`` (a frame of a TIFF; 1 for PNG/JPEG) of a scanned image, at the size the
+    page preview shows PDF pages, with ``bbox`` (points of the image at its resolution, as the
+    OCR loader gives them) highlighted."""
+    from PIL import ImageSequence, UnidentifiedImageError
+
+    from ingest.ocr import image_page_size
+
+    path = Path(image_path)
+    if not path.is_file():
+        raise NotFound(f"原文件不存在：{path}（它可能已被移动或删除）")
+    try:
+        frames = ImageSequence.Iterator(Image.open(path))
+        frame = next((f for n, f in enumerate(frames, start=1) if n == page), None)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise NotFound(f"{path.name} 无法打开（{type(exc).__name__}）") from None
+    if frame is None:
+        raise NotFound(f"{path.name} 没有第 {page} 页")
+    width_pt, height_pt = image_page_size(frame)
+    scale = resolution / 72.0
+    shown = frame.convert("RGB").resize((max(1, round(width_pt * scale)), max(1, round(height_pt * scale))))
+    boxes = [bbox] if bbox is not None else []
+    out = highlight(shown, boxes, scale=scale)
+    out.info["highlights"] = len(boxes)
+    return out
+
+
 def highlight(image: Image.Image, boxes: Sequence[BBox], *, scale: float,
               origin: tuple[float, float] = (0.0, 0.0)) -> Image.Image:
     """Boxes in PDF points (top-left origin) drawn as translucent marks with an edge."""

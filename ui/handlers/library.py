@@ -145,6 +145,9 @@ def format_results(results: Sequence[FileResult]) -> str:
                          f"{reason_text(display_reason(r)).replace('|', '/')} |")
             continue
         notes = []
+        if r.ocr_pages:
+            notes.append(f"扫描件，{len(r.ocr_pages)} 页经 OCR 识别（OCR: pages "
+                         f"{', '.join(map(str, r.ocr_pages))}）")
         if r.unknown:
             names = {"agency": "单位", "year": "年度", "template": "模板"}
             notes.append("未识别" + "、".join(names.get(u, u) for u in r.unknown) + "，可在下方手工指定")

@@ -13,12 +13,14 @@ from PIL import Image
 
 from assistant.service import Assistant
 from ingest.errors import XxgkError
+from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.models import Citation
 
-from ..render import render_page
+from ..render import render_image_page, render_page
 from .common import _plain, _shorten, as_citation, citation_what, citation_where
 
 log = logging.getLogger("xxgk.ui")
+IMAGE_SUFFIXES = frozenset(s for s, kind in SUPPORTED_SUFFIXES.items() if kind == "image")
 
 
 def source_choices(citations: Sequence[dict | Citation]) -> list[tuple[str, int]]:
@@ -41,7 +43,8 @@ class Preview:
 
 
 def preview_source(assistant: Assistant, citation: dict | Citation | None) -> Preview:
-    """The cited page with the cell or passage marked (PDF), or the passage in its context."""
+    """The cited page with the cell or passage marked (PDF or scanned image), or the passage
+    in its context."""
     if citation is None:
         return Preview(None, "<small>选择一条来源查看原文。Choose a source to see it in the report.</small>")
     c = as_citation(citation)
@@ -50,10 +53,14 @@ def preview_source(assistant: Assistant, citation: dict | Citation | None) -> Pr
     if what:
         head += f"  \n{_plain(what)}"
     path = Path(c.source_file)
-    if path.suffix.lower() == ".pdf":
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" or suffix in IMAGE_SUFFIXES:
         page = c.page or 1
         try:
-            image = render_page(path, page, bbox=c.bbox, quote=None if c.bbox else c.quote)
+            if suffix == ".pdf":
+                image = render_page(path, page, bbox=c.bbox, quote=None if c.bbox else c.quote)
+            else:  # a scan: the cited cell's box is on the image
+                image = render_image_page(path, page, bbox=c.bbox)
         except XxgkError as exc:
             return Preview(None, f"{head}\n\n{_plain(str(exc))}\n\n{_quote_md(c.quote)}")
         except Exception as exc:
