@@ -18,6 +18,7 @@ TEMPLATE_VERSIONS = (TEMPLATE_2019, TEMPLATE_2021)
 
 T2, T3, T4 = "t2", "t3", "t4"
 TABLE_NAMES = {T2: "表二", T3: "表三", T4: "表四"}
+TABLE_NAMES_EN = {T2: "Table 2", T3: "Table 3", T4: "Table 4"}
 TABLE_TITLES = {
     T2: ("主动公开政府信息情况", "proactive disclosure"),
     T3: ("收到和处理政府信息公开申请情况", "disclosure requests received and handled"),
@@ -317,7 +318,7 @@ def cell_label(table: str, row_key: str, col_key: str) -> str:
 
 def cell_label_en(table: str, row_key: str, col_key: str) -> str:
     r, c = row(table, row_key), column(table, col_key)
-    return f"Table {TABLE_NAMES[table][-1]} · {r.en} · {c.en}"
+    return f"{TABLE_NAMES_EN[table]} · {r.en} · {c.en}"
 
 
 # --------------------------------------------------------------------------

@@ -55,13 +55,19 @@ def scanned(tmp_path_factory):
     # Page 2 alone as a PNG that records no resolution (taken as A4 wide).
     png = root / "page2.png"
     scan_pages(digital, 150)[1].save(png)
+    # Page 2 again, put on the scanner sideways (turned a quarter clockwise), as a JPEG.
+    sideways = root / "sideways.jpg"
+    scan_pages(digital, 150)[1].rotate(-90, expand=True).save(sideways, quality=90)
 
-    config = load_config(environ={}, data_dir=root / "data")
+    # One process: page progress comes from the process that reads (workers tell files done).
+    config = load_config(environ={}, data_dir=root / "data", ingest__workers=1)
     assistant = make_assistant(config, index=make_index(config, embedding=BigramEmbedding()))
     pages: list[tuple[str, int, int]] = []
     results = assistant.library.add([scan, mixed], pages=lambda *p: pages.append(p))
     [png_result] = assistant.library.add([png], Overrides("望川县某某镇人民政府", YEAR))
+    [sideways_result] = assistant.library.add([sideways], Overrides("望川县某某乡人民政府", YEAR))
     return {"truth": truth, "results": dict(zip(("scan", "mixed"), results)), "png": png_result,
+            "sideways": sideways_result,
             "pages": pages, "assistant": assistant, "digital": digital, "scan": scan}
 
 
@@ -109,6 +115,21 @@ def test_an_image_file_is_a_report_of_its_own(scanned):
     assert set(stored) <= set(truth)
     assert {k: f.raw for k, f in stored.items()} == {k: truth[k].raw for k in stored}
     assert len(stored) >= len(truth) - 7, sorted(set(truth) - set(stored))
+
+
+def test_a_page_scanned_sideways_is_turned_upright_and_its_cells_boxed_on_the_image(scanned):
+    result = scanned["sideways"]
+    assert result.status == "ingested" and result.ocr_pages == (1,), result.reason
+    truth = {_key(f): f for f in scanned["truth"].facts if f.page == 2}
+    stored = _stored(scanned, result)
+    assert {k: f.raw for k, f in stored.items()} == {k: truth[k].raw for k in stored}
+    assert len(stored) >= len(truth) - 7, sorted(set(truth) - set(stored))
+    # Boxes are on the image as it was scanned (landscape, A4 on its side): the page's left
+    # edge is the image's top, the page's bottom its left.
+    for key, fact in stored.items():
+        twin = truth[key].bbox
+        assert abs(fact.bbox.top - twin.x0) < 4, key
+        assert abs(fact.bbox.x0 - (841.8898 - twin.bottom)) < 4, key
 
 
 def test_progress_counts_pages_and_the_summary_says_what_was_ocrd(scanned, capsys):

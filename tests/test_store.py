@@ -274,3 +274,28 @@ def test_an_ingest_killed_with_its_workers_running_leaves_no_worker_and_no_half_
     results = ingestor.ingest([folder])
     assert not [r for r in results if r.failed]
     assert len(ingestor.store.reports()) == 9
+
+
+def test_a_store_from_before_ocr_is_migrated_and_keeps_answering(config, tmp_path):
+    """A library stored before facts had an OCR confidence gains the column on opening:
+    its facts read back (with no confidence) and a new report stores one."""
+    ingestor = _ingestor(config)
+    files = _corpus(tmp_path / "reports")
+    ingestor.ingest(files[:3])
+    store = ingestor.store
+    latest = store.schema_version
+    with store.transaction() as db:  # undo the last migration, as an older xxgk left it
+        db.execute("ALTER TABLE facts DROP COLUMN confidence")
+        db.execute("UPDATE schema_version SET version = ?", (latest - 1,))
+    store.close()
+
+    reopened = Store(config.store_location)
+    assert reopened.schema_version == latest
+    facts = reopened.facts()
+    assert facts and all(stored.fact.confidence is None for stored in facts)
+    ingestor = make_ingestor(config, store=reopened, index=ingestor.index)
+    assert [r.status for r in ingestor.ingest(files[3:4])] == ["ingested"]
+    assistant = make_assistant(config, reopened, ingestor.index)
+    report = samples.make_series(AGENCIES[0], (2021, 2022, 2023), seed=0)[1]
+    answer = assistant.ask(f"{AGENCIES[0]}2022年本年新收政府信息公开申请多少件？")
+    assert answer.value == report.number((tpl.T3, "new_received", "total"))

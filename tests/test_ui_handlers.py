@@ -613,7 +613,7 @@ def test_a_ranking_in_english_is_a_bar_chart_and_copies_as_plain_text_with_citat
     n, first = next((n, c) for n, c in enumerate(answer.citations, 1) if c.page)
     line = next(line for line in text.splitlines() if line.startswith(f"[{n}] "))
     assert Path(first.source_file).name in line and f"p. {first.page}" in line
-    assert tpl.cell_label_en("t3", "new_received", "total") in line
+    assert tpl.cell_label_en("t3", "new_received", "total") in line and "Table 3 · " in line
     assert h.copy_text(state.answers, state.messages, state.messages[0]["content"]) == ""  # the question
 
 
