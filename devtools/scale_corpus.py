@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -63,6 +63,8 @@ _BUREAUS: tuple[_Organ, ...] = (
            (10, 60), (1, 3), city_only=True),
 )
 _LEVELS = {"市": "Municipal", "县": "County"}
+_LEVEL_SLUGS = {"市": "shi", "县": "xian"}
+_OTHER_LEVEL = {"市": "县", "县": "市"}
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,14 @@ def _places(rng: random.Random) -> Iterable[tuple[str, str]]:
         yield stem, spelled
 
 
-def _profile(stem: str, spelled: str, level: str, organ: _Organ, rng: random.Random) -> Agency:
+def _profile(stem: str, spelled: str, level: str, organ: _Organ, rng: random.Random, *,
+             second_level: bool = False) -> Agency:
     place = stem + level
     name = place + organ.zh
     en_place = spelled.capitalize()
+    slug = f"{spelled}-{_LEVEL_SLUGS[level]}-{organ.code}" if second_level else f"{spelled}-{organ.code}"
     return Agency(
-        name=name, en=f"the {en_place} {_LEVELS[level]} {organ.en}", slug=f"{spelled}-{organ.code}",
+        name=name, en=f"the {en_place} {_LEVELS[level]} {organ.en}", slug=slug,
         short=level + organ.short, office=f"{name}办公室", leader=organ.leader,
         scale=rng.randint(*organ.scale), makes_rules=organ.makes_rules,
         enforcement=rng.randint(*organ.enforcement))
@@ -135,18 +139,30 @@ def plan_corpus(n: int, *, seed: int = 0, inconsistent_fraction: float = 0.1) ->
     series: list[tuple[Agency, list[int]]] = []
     total = 0
     places = _places(rng)
+    first_pass: list[tuple[str, str, str]] = []
+    second_pass: Iterator[tuple[str, str, str]] | None = None
     while total < n:
-        try:
-            stem, spelled = next(places)
-        except StopIteration:
-            raise ValueError(f"more reports than the generator has agencies for ({total})") from None
-        level = rng.choice(("市", "市", "县"))
+        got = next(places, None)
+        if got is not None:
+            stem, spelled = got
+            level = rng.choice(("市", "市", "县"))
+            first_pass.append((stem, spelled, level))
+        else:
+            # Every place name is taken: each comes back once at its other level
+            # (青川市 then 青川县), so a 10,000-report corpus still has distinct agencies.
+            if second_pass is None:
+                second_pass = iter([(s, sp, _OTHER_LEVEL[lv]) for s, sp, lv in first_pass])
+            try:
+                stem, spelled, level = next(second_pass)
+            except StopIteration:
+                raise ValueError(f"more reports than the generator has agencies for ({total})") from None
         bureaus = [o for o in _BUREAUS if level == "市" or not o.city_only]
         for organ in [_GOVERNMENT, *rng.sample(bureaus, rng.randint(1, 3))]:
             length = rng.randint(2, len(YEARS))
             last = rng.randint(YEARS[0] + length - 1, YEARS[-1])
             years = list(range(last - length + 1, last + 1))
-            series.append((_profile(stem, spelled, level, organ, rng), years))
+            profile = _profile(stem, spelled, level, organ, rng, second_level=second_pass is not None)
+            series.append((profile, years))
             total += len(years)
     plan_rng = random.Random(f"scale-plan:{seed}")
     broken = set(plan_rng.sample(range(n), round(n * inconsistent_fraction)))

@@ -205,7 +205,7 @@ def serve_two(work: Path, store_url: str, chroma: ChromaServer, files: list[Path
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=1000, help="report PDFs ingested per store")
+    parser.add_argument("--reports", type=int, default=1000, help="report PDFs ingested per store (0: skip ingest and its questions)")
     parser.add_argument("--workers", default="1,2", help="worker counts to ingest with")
     parser.add_argument("--facts-only", type=int, default=10000, help="reports of the facts-only stores (0: skip)")
     parser.add_argument("--questions", type=int, default=200, help="questions asked per store")
@@ -228,37 +228,41 @@ def main() -> int:
              f"Machine: {cores} cores, {os.cpu_count()} CPUs, PostgreSQL from {postgres.bindir}, "
              f"load average {os.getloadavg()[0]:.2f} at start.", ""]
     try:
-        started = time.perf_counter()
-        corpus = write_scale_corpus(work / "corpus", args.reports, workers=cores)
-        gold = [json.loads(line) for line in corpus.gold.read_text(encoding="utf-8").splitlines()]
-        print(f"generated {len(corpus.files)} PDFs in {time.perf_counter() - started:.0f} s", file=log)
+        if args.reports:
+            started = time.perf_counter()
+            corpus = write_scale_corpus(work / "corpus", args.reports, workers=cores)
+            gold = [json.loads(line) for line in corpus.gold.read_text(encoding="utf-8").splitlines()]
+            print(f"generated {len(corpus.files)} PDFs in {time.perf_counter() - started:.0f} s", file=log)
 
-        lines += [f"**Ingest** of {len(corpus.files)} generated report PDFs (`xxgk ingest --workers W`, "
-                  "embedded Chroma, USE embedding)", "",
-                  "| store | workers | wall s | reports/min | peak memory MB (all processes) |", "|---|---|---|---|---|"]
-        stores = {}
-        for backend in ("sqlite", "postgresql"):
-            for workers in (int(w) for w in args.workers.split(",")):
-                data = work / f"data-{backend}-{workers}"
-                url = postgres.new_database() if backend == "postgresql" else None
-                wall, peak, _ = run_measured(xxgk("ingest", "--no-progress", "--workers", str(workers),
-                                                  *map(str, corpus.files)), environment(data, url))
-                stores[(backend, workers)] = (data, url)
-                lines.append(f"| {backend} | {workers} | {wall:.0f} | {len(corpus.files) / wall * 60:.0f} | {peak:.0f} |")
+            lines += [f"**Ingest** of {len(corpus.files)} generated report PDFs (`xxgk ingest --workers W`, "
+                      "embedded Chroma, USE embedding)", "",
+                      "| store | workers | wall s | reports/min | peak memory MB (all processes) |", "|---|---|---|---|---|"]
+            stores = {}
+            for backend in ("sqlite", "postgresql"):
+                for workers in (int(w) for w in args.workers.split(",")):
+                    data = work / f"data-{backend}-{workers}"
+                    url = postgres.new_database() if backend == "postgresql" else None
+                    wall, peak, _ = run_measured(xxgk("ingest", "--no-progress", "--workers", str(workers),
+                                                      *map(str, corpus.files)), environment(data, url))
+                    stores[(backend, workers)] = (data, url)
+                    lines.append(f"| {backend} | {workers} | {wall:.0f} | {len(corpus.files) / wall * 60:.0f} | {peak:.0f} |")
+                    print(lines[-1], file=log)
+
+            asked = sample(gold, args.questions, ("table", "text", "cross", "unanswerable"))
+            lines += ["", f"**Questions** (one process, no LLM; {len(asked)} gold questions; ms)", "",
+                      "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|"]
+            workers_max = max(int(w) for w in args.workers.split(","))
+            for backend in ("sqlite", "postgresql"):
+                data, url = stores[(backend, workers_max)]
+                got = ask_sample(data, url, asked, facts_only=False)
+                kinds = ", ".join(f"{k} {n} · {p50:.0f} / {p95:.0f}" for k, (n, p50, p95) in got["by_kind"].items())
+                lines.append(f"| {backend} | {len(corpus.files)} | {got['p50']:.0f} | {got['p95']:.0f} | {kinds} |")
                 print(lines[-1], file=log)
 
-        asked = sample(gold, args.questions, ("table", "text", "cross", "unanswerable"))
-        lines += ["", f"**Questions** (one process, no LLM; {len(asked)} gold questions; ms)", "",
-                  "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|"]
-        workers_max = max(int(w) for w in args.workers.split(","))
-        for backend in ("sqlite", "postgresql"):
-            data, url = stores[(backend, workers_max)]
-            got = ask_sample(data, url, asked, facts_only=False)
-            kinds = ", ".join(f"{k} {n} · {p50:.0f} / {p95:.0f}" for k, (n, p50, p95) in got["by_kind"].items())
-            lines.append(f"| {backend} | {len(corpus.files)} | {got['p50']:.0f} | {got['p95']:.0f} | {kinds} |")
-            print(lines[-1], file=log)
-
         if args.facts_only:
+            if not args.reports:
+                lines += ["**Questions** (one process, no LLM; ms)", "",
+                          "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|"]
             plan = plan_corpus(args.facts_only, seed=1)
             reports = build_reports(plan)
             table_gold = sample(scale_gold(plan, reports, seed=1), args.questions, ("table", "cross", "unanswerable"))

@@ -285,6 +285,9 @@ def test_scale_corpus_plan_layouts_and_gold(tmp_path):
     english = {p.profile.en for p in plan}  # e.g. "the Qingchuan Municipal Education Bureau"
     assert all(any(name in g["question_en"] for name in english) for g in gold)
     assert len(gold_subset(gold, plan[:10])) < len(gold)
+    big = plan_corpus(10_000, seed=1)  # more reports than place names: places come back at the other level
+    assert len({p.stem for p in big}) == 10_000 and [(p.profile, p.year) for p in big[:60]] == [(p.profile, p.year) for p in plan]
+    assert len({p.profile.name for p in big}) == len({p.profile.slug for p in big}) == len({p.profile.en for p in big})
 
     corpus = write_scale_corpus(tmp_path, 3, seed=2, inconsistent_fraction=0)
     for path, p, report in zip(corpus.files, corpus.plan, build_reports(corpus.plan)):
