@@ -114,6 +114,7 @@ def test_ask_open_a_source_and_upload_a_report(server):
             chat = page.locator("#xxgk-chat")
             expect(chat).to_contain_text(f"{expected} 件", timeout=30_000)
             expect(chat).to_contain_text("来源 1 条")
+            expect(chat.locator(".bot-row .message-buttons:visible")).to_have_count(1)  # one toolbar per answer
             chat.get_by_text("来源 1 条").click()
             expect(chat).to_contain_text(f"qingshi-edu-{ASKED_YEAR}.pdf")
             expect(chat).to_contain_text("表三 · 一、本年新收政府信息公开申请数量 · 总计")
@@ -147,7 +148,8 @@ def test_ask_open_a_source_and_upload_a_report(server):
             chart.locator("a.xxgk-point").first.click()  # a point opens its cited cell beside the chat
             expect(sources.locator("input:checked")).to_have_count(1, timeout=15_000)
             expect(page.locator("#xxgk-source-text")).to_contain_text(f"{YEARS[0]}年", timeout=15_000)
-            if SCREENSHOTS:
+            if SCREENSHOTS:  # once the sources list has finished updating (no longer faded)
+                page.wait_for_function("() => !document.querySelector('#xxgk-sources .pending')", timeout=15_000)
                 page.screenshot(path=str(Path(SCREENSHOTS) / "chat-series.png"), full_page=True)
             chat.get_by_role("button", name="Copy message").last.click()
             # the button writes the bubble's Markdown itself; the plain text lands after it and stays

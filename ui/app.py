@@ -44,6 +44,8 @@ svg.xxgk-chart { display: block; margin: 0.4em 0; color: var(--body-text-color);
 svg.xxgk-chart a.xxgk-point { cursor: pointer; }
 svg.xxgk-chart a.xxgk-point:hover circle { r: 6.5; }
 #xxgk-open-source, #xxgk-copied { display: none !important; }
+/* one toolbar per answer: the collapsible sources message below it has none of its own */
+#xxgk-chat .message.thought + .message-buttons { display: none !important; }
 """
 
 # A click on a source link or a chart point (href="#xxgk-src-<key>") goes to the hidden
