@@ -202,10 +202,98 @@ def serve_two(work: Path, store_url: str, chroma: ChromaServer, files: list[Path
 
 # ---------------------------------------------------------------- the benchmark
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+class Section:
+    """The Markdown section being written; each table row is also printed as it is measured."""
+
+    def __init__(self, heading: list[str]) -> None:
+        self.lines = heading
+        self.questions_header = False
+
+    def add(self, *lines: str) -> None:
+        self.lines += lines
+
+    def row(self, line: str) -> None:
+        self.lines.append(line)
+        print(line, file=sys.stderr)
+
+    def question_row(self, store: str, reports: int, got: dict, asked: int | None = None) -> None:
+        if not self.questions_header:
+            count = f"{asked} gold questions; " if asked else ""
+            self.add("", f"**Questions** (one process, no LLM; {count}ms)", "",
+                     "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|")
+            self.questions_header = True
+        kinds = ", ".join(f"{k} {n} · {p50:.0f} / {p95:.0f}" for k, (n, p50, p95) in got["by_kind"].items())
+        self.row(f"| {store} | {reports} | {got['p50']:.0f} | {got['p95']:.0f} | {kinds} |")
+
+
+def ingest_and_ask(out: Section, work: Path, postgres: PostgresServer, args, cores: int) -> None:
+    """N report PDFs into a fresh store per backend and worker count, then questions on the
+    stores of the most workers."""
+    from devtools.scale_corpus import write_scale_corpus
+
+    started = time.perf_counter()
+    corpus = write_scale_corpus(work / "corpus", args.reports, workers=cores)
+    gold = [json.loads(line) for line in corpus.gold.read_text(encoding="utf-8").splitlines()]
+    print(f"generated {len(corpus.files)} PDFs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    out.add(f"**Ingest** of {len(corpus.files)} generated report PDFs (`xxgk ingest --workers W`, "
+            "embedded Chroma, USE embedding)", "",
+            "| store | workers | wall s | reports/min | peak memory MB (all processes) |", "|---|---|---|---|---|")
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    stores = {}
+    for backend in BACKENDS:
+        for workers in worker_counts:
+            data = work / f"data-{backend}-{workers}"
+            url = postgres.new_database() if backend == "postgresql" else None
+            wall, peak, _ = run_measured(xxgk("ingest", "--no-progress", "--workers", str(workers),
+                                              *map(str, corpus.files)), environment(data, url))
+            stores[(backend, workers)] = (data, url)
+            out.row(f"| {backend} | {workers} | {wall:.0f} | {len(corpus.files) / wall * 60:.0f} | {peak:.0f} |")
+    asked = sample(gold, args.questions, ("table", "text", "cross", "unanswerable"))
+    for backend in BACKENDS:
+        data, url = stores[(backend, max(worker_counts))]
+        out.question_row(backend, len(corpus.files), ask_sample(data, url, asked, facts_only=False), len(asked))
+
+
+def facts_only_and_ask(out: Section, work: Path, postgres: PostgresServer, args, cores: int) -> None:
+    """N reports' facts and findings (no passages) per backend; table questions on them."""
+    from devtools.scale_corpus import build_reports, plan_corpus, scale_gold
+    from ingest.store import Store
+
+    plan = plan_corpus(args.facts_only, seed=1)
+    reports = build_reports(plan)
+    table_gold = sample(scale_gold(plan, reports, seed=1), args.questions, ("table", "cross", "unanswerable"))
+    (work / "text").mkdir(exist_ok=True)
+    for backend in BACKENDS:
+        url = postgres.new_database() if backend == "postgresql" else None
+        data = work / f"facts-{backend}"
+        store = Store(url or data / "xxgk.sqlite3")
+        seconds = facts_only_store(store, plan, reports, work / "text", cores)
+        store.close()
+        out.question_row(f"{backend}, facts only (saved in {seconds:.0f} s)", args.facts_only,
+                         ask_sample(data, url, table_gold, facts_only=True))
+
+
+def serve_and_ask(out: Section, work: Path, postgres: PostgresServer, chroma: ChromaServer, args) -> None:
+    from devtools import samples
+
+    files = samples.write_corpus(work / "serve-corpus", n_agencies=3, years=(2021, 2022, 2023))
+    agencies = [a.name for a in samples.AGENCIES[:3]]
+    questions = ([f"{a}{y}年本年新收政府信息公开申请多少件？" for a in agencies for y in (2021, 2022, 2023)]
+                 + [f"{a}{y}年政府信息公开工作存在哪些问题？" for a in agencies for y in (2022, 2023)])
+    got = serve_two(work, postgres.new_database(), chroma, files, args.clients, args.rounds, questions)
+    out.add("", f"**Serving**: two `xxgk serve` processes on one PostgreSQL and one `chroma run`, "
+                f"{got['clients']} concurrent clients spread over both, {got['asked']} table and passage "
+                f"questions: p50 {got['p50']:.0f} ms, p95 {got['p95']:.0f} ms, max {got['max']:.0f} ms, "
+                f"{got['per_s']:.1f} questions/s.")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=1000, help="report PDFs ingested per store (0: skip ingest and its questions)")
+    parser.add_argument("--reports", type=int, default=1000,
+                        help="report PDFs ingested per store (0: skip ingest and its questions)")
     parser.add_argument("--workers", default="1,2", help="worker counts to ingest with")
     parser.add_argument("--facts-only", type=int, default=10000, help="reports of the facts-only stores (0: skip)")
     parser.add_argument("--questions", type=int, default=200, help="questions asked per store")
@@ -214,82 +302,22 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
 
-    from devtools import samples
-    from devtools.scale_corpus import build_reports, plan_corpus, scale_gold, write_scale_corpus
-    from ingest.store import Store
-
     work = args.workdir or Path(tempfile.mkdtemp(prefix="xxgk-team-"))
     work.mkdir(parents=True, exist_ok=True)
     cores = len(os.sched_getaffinity(0))
-    log = sys.stderr
     postgres = PostgresServer().start()
     chroma = ChromaServer(work).start()
-    lines = ["### Team deployment (scripts/bench_team.py)", "",
-             f"Machine: {cores} cores, {os.cpu_count()} CPUs, PostgreSQL from {postgres.bindir}, "
-             f"load average {os.getloadavg()[0]:.2f} at start.", ""]
+    out = Section(["### Team deployment (scripts/bench_team.py)", "",
+                  f"Machine: {cores} cores, {os.cpu_count()} CPUs, PostgreSQL from {postgres.bindir}, "
+                  f"load average {os.getloadavg()[0]:.2f} at start.", ""])
     try:
         if args.reports:
-            started = time.perf_counter()
-            corpus = write_scale_corpus(work / "corpus", args.reports, workers=cores)
-            gold = [json.loads(line) for line in corpus.gold.read_text(encoding="utf-8").splitlines()]
-            print(f"generated {len(corpus.files)} PDFs in {time.perf_counter() - started:.0f} s", file=log)
-
-            lines += [f"**Ingest** of {len(corpus.files)} generated report PDFs (`xxgk ingest --workers W`, "
-                      "embedded Chroma, USE embedding)", "",
-                      "| store | workers | wall s | reports/min | peak memory MB (all processes) |", "|---|---|---|---|---|"]
-            stores = {}
-            for backend in ("sqlite", "postgresql"):
-                for workers in (int(w) for w in args.workers.split(",")):
-                    data = work / f"data-{backend}-{workers}"
-                    url = postgres.new_database() if backend == "postgresql" else None
-                    wall, peak, _ = run_measured(xxgk("ingest", "--no-progress", "--workers", str(workers),
-                                                      *map(str, corpus.files)), environment(data, url))
-                    stores[(backend, workers)] = (data, url)
-                    lines.append(f"| {backend} | {workers} | {wall:.0f} | {len(corpus.files) / wall * 60:.0f} | {peak:.0f} |")
-                    print(lines[-1], file=log)
-
-            asked = sample(gold, args.questions, ("table", "text", "cross", "unanswerable"))
-            lines += ["", f"**Questions** (one process, no LLM; {len(asked)} gold questions; ms)", "",
-                      "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|"]
-            workers_max = max(int(w) for w in args.workers.split(","))
-            for backend in ("sqlite", "postgresql"):
-                data, url = stores[(backend, workers_max)]
-                got = ask_sample(data, url, asked, facts_only=False)
-                kinds = ", ".join(f"{k} {n} · {p50:.0f} / {p95:.0f}" for k, (n, p50, p95) in got["by_kind"].items())
-                lines.append(f"| {backend} | {len(corpus.files)} | {got['p50']:.0f} | {got['p95']:.0f} | {kinds} |")
-                print(lines[-1], file=log)
-
+            ingest_and_ask(out, work, postgres, args, cores)
         if args.facts_only:
-            if not args.reports:
-                lines += ["**Questions** (one process, no LLM; ms)", "",
-                          "| store | reports | p50 | p95 | by kind: n · p50 / p95 |", "|---|---|---|---|---|"]
-            plan = plan_corpus(args.facts_only, seed=1)
-            reports = build_reports(plan)
-            table_gold = sample(scale_gold(plan, reports, seed=1), args.questions, ("table", "cross", "unanswerable"))
-            (work / "text").mkdir(exist_ok=True)
-            for backend in ("sqlite", "postgresql"):
-                url = postgres.new_database() if backend == "postgresql" else None
-                data = work / f"facts-{backend}"
-                store = Store(url or data / "xxgk.sqlite3")
-                seconds = facts_only_store(store, plan, reports, work / "text", cores)
-                store.close()
-                got = ask_sample(data, url, table_gold, facts_only=True)
-                kinds = ", ".join(f"{k} {n} · {p50:.0f} / {p95:.0f}" for k, (n, p50, p95) in got["by_kind"].items())
-                lines.append(f"| {backend}, facts only (saved in {seconds:.0f} s) | {args.facts_only} | "
-                             f"{got['p50']:.0f} | {got['p95']:.0f} | {kinds} |")
-                print(lines[-1], file=log)
-
-        files = samples.write_corpus(work / "serve-corpus", n_agencies=3, years=(2021, 2022, 2023))
-        agencies = [a.name for a in samples.AGENCIES[:3]]
-        questions = ([f"{a}{y}年本年新收政府信息公开申请多少件？" for a in agencies for y in (2021, 2022, 2023)]
-                     + [f"{a}{y}年政府信息公开工作存在哪些问题？" for a in agencies for y in (2022, 2023)])
-        got = serve_two(work, postgres.new_database(), chroma, files, args.clients, args.rounds, questions)
-        lines += ["", f"**Serving**: two `xxgk serve` processes on one PostgreSQL and one `chroma run`, "
-                      f"{got['clients']} concurrent clients spread over both, {got['asked']} table and passage "
-                      f"questions: p50 {got['p50']:.0f} ms, p95 {got['p95']:.0f} ms, max {got['max']:.0f} ms, "
-                      f"{got['per_s']:.1f} questions/s."]
-        lines.append(f"\nLoad average {os.getloadavg()[0]:.2f} at the end.")
-        print("\n".join(lines))
+            facts_only_and_ask(out, work, postgres, args, cores)
+        serve_and_ask(out, work, postgres, chroma, args)
+        out.add(f"\nLoad average {os.getloadavg()[0]:.2f} at the end.")
+        print("\n".join(out.lines))
     finally:
         chroma.stop()
         postgres.stop()
